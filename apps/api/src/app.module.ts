@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
+import { HealthModule } from '@bastion/health';
+import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
+import type Redis from 'ioredis';
+import { apiConfigs, databaseConfig, redisConfig } from './config';
+
+/** The demo API. Each feature is a module of its own folder. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: apiConfigs }),
+    DatabaseModule.forRootAsync({
+      isGlobal: true,
+      inject: [databaseConfig.KEY],
+      useFactory: (db: ConfigType<typeof databaseConfig>) => ({
+        url: db.DATABASE_URL,
+        embeddedDir: db.EMBEDDED_DB_DIR,
+        poolSize: db.DATABASE_POOL_SIZE,
+      }),
+    }),
+    RedisModule.forRootAsync({
+      isGlobal: true,
+      inject: [redisConfig.KEY],
+      useFactory: (redis: ConfigType<typeof redisConfig>) => ({ url: redis.REDIS_URL }),
+    }),
+    HealthModule.forRootAsync({
+      inject: [DATABASE_CONNECTION, REDIS_CLIENT],
+      useFactory: (db: DatabaseConnection, redis: Redis | null) => ({
+        checks: { database: () => db.ping(), redis: redis ? () => redis.ping() : undefined },
+      }),
+    }),
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { flag, oneOf, urlWithScheme } from './fields';
+
+/** Variables every Bastion app reads: where its data lives and how it logs. */
+export const runtimeEnv = z.object({
+  NODE_ENV: oneOf(['development', 'test', 'production'] as const, 'development'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const, 'info'),
+});
+
+/** The database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite folder. */
+export const databaseEnv = z.object({
+  DATABASE_URL: urlWithScheme(['postgresql:', 'postgres:'], 'PostgreSQL').optional(),
+  EMBEDDED_DB_DIR: z.string().max(1024).default('.data/pglite'),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .regex(/^\d{1,4}$/, { error: 'must be a whole number from 1 to 1000' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
+    .default(10),
+});
+
+/** Redis: shared state between instances when REDIS_URL is set; in memory otherwise. */
+export const redisEnv = z.object({
+  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').optional(),
+});
+
+/** How an HTTP app listens. */
+export const httpEnv = z.object({
+  HTTP_ADAPTER: oneOf(['fastify', 'express'] as const, 'fastify'),
+  TRUST_PROXY: flag(false),
+  HOST: z
+    .string()
+    .regex(/^[0-9a-fA-F.:]{2,45}$|^localhost$/, { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })
+    .default('127.0.0.1'),
+});

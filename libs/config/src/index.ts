@@ -1,0 +1,4 @@
+export { parseEnv } from './parse-env';
+export { ConfigError } from './config.error';
+export { port, urlWithScheme, oneOf, flag } from './fields';
+export { runtimeEnv, databaseEnv, redisEnv, httpEnv } from './common.env';

@@ -1,0 +1,114 @@
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { Pool } from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { ResolvedDatabaseOptions } from './database.options';
+import { acquireEmbedded, releaseEmbedded } from './embedded-registry';
+
+/** A connection that runs plain SQL, for the migrator and the health check. */
+export interface SqlSession {
+  /** Runs a script of one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /** Runs one statement with `$1`… parameters and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` in one transaction on this session: committed if it resolves, rolled back if it throws. */
+  transaction(fn: (tx: SqlSession) => Promise<void>): Promise<void>;
+}
+
+/** The opened database: a Prisma driver adapter plus plain SQL access. */
+export interface DatabaseConnection {
+  readonly kind: 'postgres' | 'embedded';
+  /** What `new PrismaClient({ adapter })` takes. */
+  readonly adapter: PrismaPg | PrismaPGlite;
+  /**
+   * Runs `fn` on a session that no other migrator holds at the same time
+   * (a PostgreSQL advisory lock, the same key `prisma migrate` takes).
+   */
+  exclusive<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Answers when the database does. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// The advisory lock id Prisma's own migrate commands use, so that this
+// migrator and `prisma migrate deploy` never run at the same time.
+const PRISMA_MIGRATE_LOCK = 72707369;
+
+/** Opens the database the options describe. */
+export async function openDatabase(options: ResolvedDatabaseOptions): Promise<DatabaseConnection> {
+  return options.kind === 'postgres' ? openPostgres(options) : openEmbedded(options.embeddedDir);
+}
+
+function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
+  const pool = new Pool({ connectionString: options.url, max: options.poolSize });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return {
+    kind: 'postgres',
+    adapter: new PrismaPg(pool),
+    async exclusive(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
+        const session: SqlSession = {
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          transaction: async (txFn) => {
+            await client.query('BEGIN');
+            try {
+              await txFn(session);
+              await client.query('COMMIT');
+            } catch (error) {
+              await client.query('ROLLBACK');
+              throw error;
+            }
+          },
+        };
+        try {
+          return await fn(session);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openEmbedded(dir: string): Promise<DatabaseConnection> {
+  const db = await acquireEmbedded(dir);
+  let closed = false;
+  const wrap = (q: PGlite | Transaction): SqlSession => ({
+    exec: async (sql) => {
+      await q.exec(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await q.query<T>(sql, params)).rows,
+    transaction: async (txFn) => {
+      if ('transaction' in q) await q.transaction((tx) => txFn(wrap(tx)));
+      else await txFn(wrap(q));
+    },
+  });
+  return {
+    kind: 'embedded',
+    // The adapter's types name driver-adapter-utils 6.10 while the client is
+    // 6.19; the runtime contract is the same (TOOLCHAIN.md).
+    adapter: new PrismaPGlite(db),
+    // One process owns the folder (see embedded-registry.ts), so the process is the lock.
+    exclusive: (fn) => fn(wrap(db)),
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await releaseEmbedded(dir);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { DatabaseError } from './errors';
+
+/**
+ * Options of {@link DatabaseModule}.
+ *
+ * Exactly one database is used: PostgreSQL when `url` is set, otherwise the
+ * embedded PGlite database stored in `embeddedDir`.
+ */
+export interface DatabaseModuleOptions {
+  /** A `postgresql://` or `postgres://` URL. Unset: the embedded PGlite database. */
+  url?: string;
+  /**
+   * Folder of the embedded database, or `memory://` for a throwaway one
+   * (tests). Ignored when `url` is set. Default `.data/pglite`.
+   */
+  embeddedDir?: string;
+  /** Largest number of pooled PostgreSQL connections. Default 10. */
+  poolSize?: number;
+}
+
+/** The options after validation, with defaults filled in. */
+export interface ResolvedDatabaseOptions {
+  kind: 'postgres' | 'embedded';
+  url?: string;
+  embeddedDir: string;
+  poolSize: number;
+}
+
+/**
+ * Validates options once, when the module is built, so that a bad value stops
+ * the process at start-up with a message naming the option.
+ */
+export function resolveDatabaseOptions(options: DatabaseModuleOptions): ResolvedDatabaseOptions {
+  const embeddedDir = options.embeddedDir ?? '.data/pglite';
+  const poolSize = options.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new DatabaseError('ERR_DATABASE_OPTIONS', 'database option "poolSize" must be an integer from 1 to 1000');
+  }
+  if (options.url === undefined || options.url === '') {
+    if (embeddedDir.trim() === '') {
+      throw new DatabaseError('ERR_DATABASE_OPTIONS', 'database option "embeddedDir" must not be empty');
+    }
+    return { kind: 'embedded', embeddedDir, poolSize };
+  }
+  let protocol: string;
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    throw new DatabaseError('ERR_DATABASE_OPTIONS', 'database option "url" is not a valid URL');
+  }
+  if (protocol !== 'postgresql:' && protocol !== 'postgres:') {
+    throw new DatabaseError(
+      'ERR_DATABASE_OPTIONS',
+      `database option "url" must be a postgresql:// URL (got a ${protocol}// URL)`,
+    );
+  }
+  return { kind: 'postgres', url: options.url, embeddedDir, poolSize };
+}

@@ -1,0 +1,13 @@
+export { DatabaseModule } from './database.module';
+export { DATABASE_MODULE_OPTIONS } from './database.module-definition';
+export type { DatabaseModuleOptions, ResolvedDatabaseOptions } from './database.options';
+export { resolveDatabaseOptions } from './database.options';
+export { PrismaService, DATABASE_CONNECTION } from './prisma.service';
+export { openDatabase } from './connection';
+export type { DatabaseConnection, SqlSession } from './connection';
+export { applyMigrations } from './migrator';
+export type { MigrationReport } from './migrator';
+export { DatabaseError } from './errors';
+export { Prisma, PrismaClient } from './generated/prisma/client';
+export type { Tenant, User, Document } from './generated/prisma/client';
+export { Role, UserStatus, Classification, DocumentStatus } from './generated/prisma/enums';

@@ -1,0 +1,103 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+import { ProblemException } from './problem.exception';
+
+/** The media type of RFC 9457 problem details. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The JSON body the filter sends. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code?: string;
+  [extension: string]: unknown;
+}
+
+// Members of an HttpException's response object that are copied into the
+// problem: an allowlist, so that an object thrown with internals in it cannot
+// leak them.
+const PASSED_MEMBERS = ['code', 'checks', 'errors'] as const;
+
+interface RequestLike {
+  url?: string;
+  originalUrl?: string;
+  id?: string;
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Turns every error into an `application/problem+json` response.
+ * HttpExceptions keep their status and message; anything else becomes a
+ * 500 whose body says nothing of the cause, while the log line keeps it.
+ * Works on Express and Fastify.
+ *
+ * @example
+ * app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<RequestLike>();
+    const response = ctx.getResponse<unknown>();
+    const body = this.toProblem(exception, request);
+    if (body.status >= 500) {
+      this.logger.error(
+        { msg: 'request failed', instance: body.instance, status: body.status },
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+    const adapter = this.adapterHost.httpAdapter;
+    adapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
+    adapter.reply(response, JSON.stringify(body), body.status);
+  }
+
+  /** Builds the body; override to add members (keep them free of internals). */
+  protected toProblem(exception: unknown, request: RequestLike): ProblemBody {
+    // The path only: a query string may carry secrets.
+    const instance = (request.originalUrl ?? request.url ?? '').split('?')[0] ?? '';
+    if (exception instanceof ProblemException) {
+      const { type, title, detail, code, extensions } = exception.problem;
+      const status = exception.getStatus();
+      return {
+        ...extensions,
+        type: type ?? 'about:blank',
+        title: title ?? STATUS_CODES[status] ?? 'Error',
+        status,
+        detail,
+        instance,
+        ...(code ? { code } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const message = typeof res === 'string' ? res : (res as { message?: unknown }).message;
+      const detail =
+        typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : exception.message;
+      const extensions: Record<string, unknown> = {};
+      if (typeof res === 'object' && res !== null) {
+        for (const key of PASSED_MEMBERS) {
+          if (Object.hasOwn(res, key)) extensions[key] = (res as Record<string, unknown>)[key];
+        }
+      }
+      return { ...extensions, type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, instance };
+    }
+    return {
+      type: 'about:blank',
+      title: STATUS_CODES[500] as string,
+      status: 500,
+      detail: 'The server could not complete the request.',
+      instance,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { hash } from 'argon2';
+import type { PrismaClient } from '@bastion/database';
+
+/** The password every demo user has. Demo only: the seed refuses to run in production. */
+export const DEMO_PASSWORD = 'Demo-Passw0rd!';
+
+/** The demo users, as the README lists them. */
+export const DEMO_USERS = [
+  { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin', department: 'security', tenant: 'acme' },
+  { email: 'alice@example.com', displayName: 'Alice Editor', role: 'editor', department: 'engineering', tenant: 'acme' },
+  { email: 'bob@example.com', displayName: 'Bob Viewer', role: 'viewer', department: 'sales', tenant: 'acme' },
+  { email: 'mallory@example.com', displayName: 'Mallory Editor', role: 'editor', department: 'engineering', tenant: 'globex' },
+] as const;
+
+const TENANTS = [
+  { slug: 'acme', name: 'Acme Corporation' },
+  { slug: 'globex', name: 'Globex Inc.' },
+] as const;
+
+// Fixed ids so that running the seed again finds the same rows.
+const DOCUMENTS = [
+  { id: '0b6c3c8e-0000-4000-8000-000000000001', tenant: 'acme', owner: 'alice@example.com', title: 'Acme engineering handbook', classification: 'public', department: 'engineering', status: 'published' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000002', tenant: 'acme', owner: 'alice@example.com', title: 'Q3 architecture review', classification: 'internal', department: 'engineering', status: 'published' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000003', tenant: 'acme', owner: 'alice@example.com', title: 'Incident post-mortem: key leak drill', classification: 'confidential', department: 'engineering', status: 'draft' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000004', tenant: 'acme', owner: 'bob@example.com', title: 'Acme price list', classification: 'public', department: 'sales', status: 'published' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000005', tenant: 'acme', owner: 'bob@example.com', title: 'Sales pipeline notes', classification: 'internal', department: 'sales', status: 'draft' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000006', tenant: 'acme', owner: 'admin@example.com', title: 'Board compensation plan', classification: 'confidential', department: 'sales', status: 'published' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000007', tenant: 'globex', owner: 'mallory@example.com', title: 'Globex product brochure', classification: 'public', department: 'engineering', status: 'published' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000008', tenant: 'globex', owner: 'mallory@example.com', title: 'Globex roadmap', classification: 'internal', department: 'engineering', status: 'draft' },
+  { id: '0b6c3c8e-0000-4000-8000-000000000009', tenant: 'globex', owner: 'mallory@example.com', title: 'Globex acquisition target', classification: 'confidential', department: 'engineering', status: 'draft' },
+] as const;
+
+/** argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1). */
+const ARGON2_OPTIONS = { type: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** What {@link seedDemo} created; rows that already existed are left as they are. */
+export interface SeedReport {
+  tenants: number;
+  users: number;
+  documents: number;
+}
+
+/**
+ * Fills the demo tenants, users and documents. Idempotent: rows that exist
+ * (same slug, email or id) are not touched, so a user's changes survive.
+ * Refuses to run when NODE_ENV is production: demo passwords are public.
+ */
+export async function seedDemo(prisma: PrismaClient, env: Record<string, string | undefined> = process.env): Promise<SeedReport> {
+  if (env.NODE_ENV === 'production') {
+    throw new Error('The demo seed refuses to run with NODE_ENV=production: its passwords are public.');
+  }
+  const report: SeedReport = { tenants: 0, users: 0, documents: 0 };
+  const tenantIds = new Map<string, string>();
+  for (const t of TENANTS) {
+    const existing = await prisma.tenant.findUnique({ where: { slug: t.slug } });
+    const row = existing ?? (await prisma.tenant.create({ data: t }));
+    if (!existing) report.tenants += 1;
+    tenantIds.set(t.slug, row.id);
+  }
+  const missing = [];
+  for (const u of DEMO_USERS) {
+    if (!(await prisma.user.findUnique({ where: { email: u.email } }))) missing.push(u);
+  }
+  // Hash only for users that will be created: argon2id is meant to be slow.
+  const hashes = await Promise.all(missing.map(() => hash(DEMO_PASSWORD, ARGON2_OPTIONS)));
+  for (const [i, u] of missing.entries()) {
+    await prisma.user.create({
+      data: {
+        email: u.email,
+        displayName: u.displayName,
+        role: u.role,
+        department: u.department,
+        tenantId: tenantIds.get(u.tenant) as string,
+        passwordHash: hashes[i] as string,
+      },
+    });
+    report.users += 1;
+  }
+  for (const d of DOCUMENTS) {
+    if (await prisma.document.findUnique({ where: { id: d.id } })) continue;
+    const owner = await prisma.user.findUniqueOrThrow({ where: { email: d.owner } });
+    await prisma.document.create({
+      data: {
+        id: d.id,
+        title: d.title,
+        body: `${d.title}. Seeded demo content (${d.classification}).`,
+        classification: d.classification,
+        department: d.department,
+        status: d.status,
+        ownerId: owner.id,
+        tenantId: tenantIds.get(d.tenant) as string,
+      },
+    });
+    report.documents += 1;
+  }
+  return report;
+}

@@ -1,0 +1,24 @@
+import { ConfigError, databaseEnv, parseEnv } from '@bastion/config';
+import { openDatabase, resolveDatabaseOptions, type DatabaseConnection } from '@bastion/database';
+
+/** Where the committed migrations are; npm runs scripts from the repository root. */
+export const MIGRATIONS_DIR = 'prisma/migrations';
+
+/** Opens the database the environment names, as the apps would. */
+export async function openConfiguredDatabase(env = process.env): Promise<DatabaseConnection> {
+  const cfg = parseEnv(databaseEnv, env);
+  return openDatabase(
+    resolveDatabaseOptions({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, poolSize: 2 }),
+  );
+}
+
+/** Runs a command-line script: a ConfigError prints its message alone, anything else its stack. */
+export function runScript(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof ConfigError ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

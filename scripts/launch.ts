@@ -1,0 +1,74 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConfigError, databaseEnv, parseEnv } from '@bastion/config';
+import { applyMigrations, PrismaClient } from '@bastion/database';
+import { createApiApp } from '../apps/api/src/bootstrap';
+import { validateApiEnvironment } from '../apps/api/src/config';
+import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
+import { validateAuthServerEnvironment } from '../apps/auth-server/src/config';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../prisma/seed';
+import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
+
+// `npm start`: the API and the auth server in one process. On the embedded
+// database that is required, not just convenient: PGlite allows one process
+// per data folder, and both apps share it.
+async function main(): Promise<void> {
+  const started = Date.now();
+  validateApiEnvironment();
+  validateAuthServerEnvironment();
+  const embedded = parseEnv(databaseEnv, process.env).DATABASE_URL === undefined;
+
+  // Held open until shutdown, so the apps share this database instead of reopening it.
+  const db = await openConfiguredDatabase();
+  const migrations = await applyMigrations(db, MIGRATIONS_DIR);
+  if (migrations.applied.length) console.log(`Applied migration(s): ${migrations.applied.join(', ')}`);
+  if (embedded && process.env.NODE_ENV !== 'production') {
+    const prisma = new PrismaClient({ adapter: db.adapter as never });
+    if ((await prisma.tenant.count()) === 0) {
+      const report = await seedDemo(prisma);
+      console.log(`Seeded the embedded demo: ${report.users} users, ${report.documents} documents.`);
+    }
+    await prisma.$disconnect();
+  }
+
+  const apps: INestApplication[] = [];
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    // A stuck close must not keep the process (and the database folder) forever.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    for (const app of apps.reverse()) await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  const api = await createApiApp();
+  apps.push(api.app);
+  await api.app.listen(api.port, api.host);
+  const auth = await createAuthServerApp();
+  apps.push(auth.app);
+  await auth.app.listen(auth.port, auth.host);
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    [
+      '',
+      `Bastion is ready in ${seconds} s (${embedded ? 'embedded database in ' + parseEnv(databaseEnv, process.env).EMBEDDED_DB_DIR : 'PostgreSQL'}).`,
+      `  API          http://${api.host}:${api.port}   (health: /health/ready)`,
+      `  Auth server  http://${auth.host}:${auth.port}`,
+      ...(embedded
+        ? ['', `Demo users (password ${DEMO_PASSWORD}):`, ...DEMO_USERS.map((u) => `  ${u.email.padEnd(22)} ${u.role.padEnd(7)} ${u.department.padEnd(12)} ${u.tenant}`)]
+        : []),
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
