@@ -82,8 +82,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const res = exception.getResponse();
       const message = typeof res === 'string' ? res : (res as { message?: unknown }).message;
-      const detail =
+      let detail =
         typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : exception.message;
+      // The router's own 404 repeats the raw URL, query string (and any secret in it) included.
+      if (status === 404 && /^Cannot [A-Z]+ /.test(detail)) detail = 'No route matches this path.';
       const extensions: Record<string, unknown> = {};
       if (typeof res === 'object' && res !== null) {
         for (const key of PASSED_MEMBERS) {

@@ -49,6 +49,9 @@ export class RedisModule extends RedisConfigurableModule implements OnApplicatio
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client && this.client.status !== 'end') await this.client.quit().catch(() => this.client?.disconnect());
+    if (!this.client || this.client.status === 'end') return;
+    // QUIT waits for a connection that may never come; only a ready client gets a polite goodbye.
+    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
+    this.client.disconnect();
   }
 }

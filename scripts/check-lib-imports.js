@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+'use strict';
+// Libraries must copy cleanly into another Nest app (STYLE.md): a file in
+// libs/<x> may import only files inside libs/<x> and packages listed in
+// libs/<x>/package.json (Node built-ins aside), never another lib or an alias.
+const { readdirSync, readFileSync, existsSync } = require('node:fs');
+const { builtinModules } = require('node:module');
+const { join, resolve, relative, dirname, sep } = require('node:path');
+
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'generated' || e.name === 'node_modules' ? [] : files(p);
+    return /\.ts$/.test(e.name) ? [p] : [];
+  });
+}
+
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** Returns one message per import that breaks the rule. */
+function checkLibs(root) {
+  const libsDir = join(root, 'libs');
+  const problems = [];
+  for (const lib of readdirSync(libsDir)) {
+    const libRoot = join(libsDir, lib);
+    const pkgPath = join(libRoot, 'package.json');
+    if (!existsSync(pkgPath)) {
+      problems.push(`libs/${lib}: no package.json listing its peer dependencies`);
+      continue;
+    }
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+    const allowed = new Set([
+      ...Object.keys(pkg.peerDependencies ?? {}),
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...Object.keys(pkg.devDependencies ?? {}),
+    ]);
+    if (!existsSync(join(libRoot, 'src', 'index.ts'))) problems.push(`libs/${lib}: no src/index.ts`);
+    if (!existsSync(join(libRoot, 'README.md'))) problems.push(`libs/${lib}: no README.md`);
+    for (const file of files(join(libRoot, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      const where = relative(root, file);
+      if (/process\.env/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) {
+        problems.push(`${where}: reads process.env (a lib takes options; the app reads the environment)`);
+      }
+      for (const m of text.matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(file), spec);
+          if (target !== libRoot && !target.startsWith(libRoot + sep)) {
+            problems.push(`${where}: imports "${spec}", outside libs/${lib}`);
+          }
+        } else if (spec.startsWith('node:') || builtinModules.includes(spec)) {
+          continue;
+        } else if (!allowed.has(packageName(spec))) {
+          problems.push(`${where}: imports "${spec}", which libs/${lib}/package.json does not list`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+module.exports = { checkLibs };
+
+if (require.main === module) {
+  const problems = checkLibs(join(__dirname, '..'));
+  for (const p of problems) console.error(p);
+  if (problems.length) process.exit(1);
+  console.log('libs: every import stays inside its lib or its package.json');
+}

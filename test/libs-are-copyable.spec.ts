@@ -1,0 +1,30 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { checkLibs } = require('../scripts/check-lib-imports.js') as { checkLibs: (root: string) => string[] };
+
+describe('libs copy cleanly into another app', () => {
+  it('no lib imports another lib, a path outside itself, an unlisted package or process.env', () => {
+    expect(checkLibs(join(__dirname, '..'))).toEqual([]);
+  });
+
+  it('the check catches a cross-lib import, an alias and process.env', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bastion-libs-'));
+    try {
+      cpSync(join(__dirname, '..', 'libs', 'health'), join(root, 'libs', 'health'), { recursive: true });
+      writeFileSync(
+        join(root, 'libs', 'health', 'src', 'bad.ts'),
+        "import { x } from '../../config/src';\nimport { y } from '@bastion/redis';\nexport const z = process.env.X;\n",
+      );
+      const problems = checkLibs(root).filter((p) => p.includes('bad.ts'));
+      expect(problems).toEqual([
+        'libs/health/src/bad.ts: reads process.env (a lib takes options; the app reads the environment)',
+        'libs/health/src/bad.ts: imports "../../config/src", outside libs/health',
+        'libs/health/src/bad.ts: imports "@bastion/redis", which libs/health/package.json does not list',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { applyMigrations, type DatabaseConnection, PrismaClient } from '@bastion/database';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { seedDemo } from '../../prisma/seed';
+import { MIGRATIONS_DIR, openConfiguredDatabase } from '../../scripts/database';
+
+/** Environment overrides for one app; `undefined` removes a variable. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * The environment every e2e app starts with: the services the suite was run
+ * against (DATABASE_URL / REDIS_URL from `npm run test:services`), or a
+ * throwaway in-memory embedded database of this test file.
+ */
+export function baseEnv(): Env {
+  return {
+    LOG_LEVEL: 'fatal',
+    NODE_ENV: 'test',
+    EMBEDDED_DB_DIR: process.env.DATABASE_URL ? undefined : `memory://${randomUUID()}`,
+  };
+}
+
+/** Runs `fn` with `env` laid over process.env, then restores it. */
+export async function withEnv<T>(env: Env, fn: () => Promise<T>): Promise<T> {
+  const saved: Env = {};
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A migrated and seeded database, held open for the test file. */
+export async function prepareDatabase(env: Env): Promise<DatabaseConnection> {
+  return withEnv(env, async () => {
+    const db = await openConfiguredDatabase();
+    await applyMigrations(db, MIGRATIONS_DIR);
+    const prisma = new PrismaClient({ adapter: db.adapter as never });
+    await seedDemo(prisma);
+    await prisma.$disconnect();
+    return db;
+  });
+}
+
+/** An API listening on a free loopback port. */
+export interface RunningApp {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the API the way `npm start` does, with `env` laid over process.env. */
+export async function startApi(env: Env): Promise<RunningApp> {
+  const { app } = await withEnv(env, () => createApiApp());
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, close: () => app.close() };
+}

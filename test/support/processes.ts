@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** The repository root. */
+export const ROOT = join(__dirname, '..', '..');
+
+/** A free TCP port on loopback, for a child process to listen on. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process and everything it printed so far. */
+export interface Child {
+  proc: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+/** Starts `node <script>` from the repository root with `env` over a clean base environment. */
+export function runNode(script: string, env: Record<string, string | undefined>): Child {
+  const base: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const proc = spawn(process.execPath, [script], { cwd: ROOT, env: { ...base, ...env } as NodeJS.ProcessEnv });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return { proc, output: () => out, exited };
+}
+
+/** Waits until `predicate` holds, polling; fails after `ms`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Whether something answers HTTP at `url` with `status`. */
+export async function answers(url: string, status = 200): Promise<boolean> {
+  try {
+    return (await fetch(url)).status === status;
+  } catch {
+    return false;
+  }
+}
