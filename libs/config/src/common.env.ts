@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { flag, oneOf, urlWithScheme } from './fields';
 
@@ -30,6 +31,6 @@ export const httpEnv = z.object({
   TRUST_PROXY: flag(false),
   HOST: z
     .string()
-    .regex(/^[0-9a-fA-F.:]{2,45}$|^localhost$/, { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })
+    .refine((v) => isIP(v) !== 0 || v === 'localhost', { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })
     .default('127.0.0.1'),
 });

@@ -15,7 +15,9 @@ export function urlWithScheme(schemes: string[], label: string) {
   return z.string().refine(
     (value) => {
       try {
-        return schemes.includes(new URL(value).protocol);
+        // Exact, lower-case prefix: clients such as ioredis switch TLS on only
+        // for a literal "rediss://", while the URL parser lower-cases schemes.
+        return schemes.some((s) => value.startsWith(`${s}//`)) && schemes.includes(new URL(value).protocol);
       } catch {
         return false;
       }

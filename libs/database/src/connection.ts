@@ -1,9 +1,10 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { ResolvedDatabaseOptions } from './database.options';
-import { acquireEmbedded, releaseEmbedded } from './embedded-registry';
+import { acquireEmbedded, releaseEmbedded, withEmbeddedLock } from './embedded-registry';
 
 /** A connection that runs plain SQL, for the migrator and the health check. */
 export interface SqlSession {
@@ -42,7 +43,8 @@ export async function openDatabase(options: ResolvedDatabaseOptions): Promise<Da
 function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
   const pool = new Pool({ connectionString: options.url, max: options.poolSize });
   // An idle client that errors (server restart) must not crash the process.
-  pool.on('error', () => undefined);
+  const logger = new Logger('Database');
+  pool.on('error', (error) => logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
@@ -100,8 +102,9 @@ async function openEmbedded(dir: string): Promise<DatabaseConnection> {
     // The adapter's types name driver-adapter-utils 6.10 while the client is
     // 6.19; the runtime contract is the same (TOOLCHAIN.md).
     adapter: new PrismaPGlite(db),
-    // One process owns the folder (see embedded-registry.ts), so the process is the lock.
-    exclusive: (fn) => fn(wrap(db)),
+    // One process owns the folder (see embedded-registry.ts); within it, a
+    // promise chain per folder serialises the holders.
+    exclusive: (fn) => withEmbeddedLock(dir, () => fn(wrap(db))),
     async ping() {
       await db.query('SELECT 1');
     },

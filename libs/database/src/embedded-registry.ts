@@ -44,3 +44,18 @@ export async function releaseEmbedded(dir: string): Promise<void> {
   const db = await entry.db;
   if (!db.closed) await db.close();
 }
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier holder of the same folder's lock has finished. */
+export function withEmbeddedLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const key = keyOf(dir);
+  const previous = locks.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  locks.set(key, settled);
+  void settled.then(() => {
+    if (locks.get(key) === settled) locks.delete(key);
+  });
+  return run;
+}

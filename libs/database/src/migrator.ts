@@ -60,7 +60,9 @@ export async function applyMigrations(
     const done = new Map(rows.map((r) => [r.migration_name, r]));
     const applied: string[] = [];
     for (const name of names) {
-      const sql = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8');
+      const sql = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8').catch((cause: unknown) => {
+        throw new DatabaseError('ERR_DATABASE_MIGRATION_FAILED', `migration ${name} has no readable migration.sql`, { cause });
+      });
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = done.get(name);
       if (previous) {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, VERSION_NEUTRAL } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckError,
@@ -31,6 +31,8 @@ async function withTimeout(check: () => Promise<unknown>, ms: number): Promise<v
  */
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -54,7 +56,8 @@ export class HealthController {
               try {
                 await withTimeout(check, timeout);
                 return session.up();
-              } catch {
+              } catch (error) {
+                this.logger.warn(`readiness check "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
                 return session.down();
               }
             },

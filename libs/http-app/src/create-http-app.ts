@@ -17,6 +17,7 @@ export interface HttpAppOptions {
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const LOG_LEVEL_NAMES: string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'];
 
 /** Nest calls the `info` level `log`; every level at or above `level` is kept. */
 export function logLevelsFrom(level: NonNullable<HttpAppOptions['logLevel']>): LogLevel[] {
@@ -35,6 +36,12 @@ export function logLevelsFrom(level: NonNullable<HttpAppOptions['logLevel']>): L
 export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions = {}): Promise<INestApplication> {
   const adapterName = options.adapter ?? 'fastify';
   const bodyLimit = options.bodyLimit ?? 100 * 1024;
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
+    throw new Error('http-app option "bodyLimit" must be a positive whole number of bytes');
+  }
+  if (options.logLevel !== undefined && !LOG_LEVEL_NAMES.includes(options.logLevel)) {
+    throw new Error(`http-app option "logLevel" must be one of: ${LOG_LEVEL_NAMES.join(', ')}`);
+  }
   const trustProxy = options.trustProxy ?? false;
   const common = {
     logger: logLevelsFrom(options.logLevel ?? 'info'),

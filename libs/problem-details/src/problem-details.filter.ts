@@ -50,11 +50,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<RequestLike>();
     const response = ctx.getResponse<unknown>();
     const body = this.toProblem(exception, request);
-    if (body.status >= 500) {
-      this.logger.error(
-        { msg: 'request failed', instance: body.instance, status: body.status },
-        exception instanceof Error ? exception.stack : String(exception),
-      );
+    if (!(exception instanceof HttpException)) {
+      // Unexpected: the whole error goes to the log, nothing of it to the client.
+      this.logger.error(`${body.status} ${body.instance}`, exception instanceof Error ? exception.stack : String(exception));
+    } else if (body.status >= 500) {
+      this.logger.warn(`${body.status} ${body.instance}: ${body.detail}`);
     }
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);

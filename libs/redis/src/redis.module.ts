@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RedisConfigurableModule, REDIS_MODULE_OPTIONS, type RedisModuleOptions } from './redis.module-definition';
 
@@ -8,27 +8,37 @@ export const REDIS_CLIENT = 'BASTION:REDIS_CLIENT';
 /** Thrown for a bad option; names it. */
 export class RedisOptionsError extends Error {
   readonly code = 'ERR_REDIS_OPTIONS';
+  override readonly name = 'RedisOptionsError';
 }
 
 function createClient(options: RedisModuleOptions): Redis | null {
   if (options.url === undefined || options.url === '') return null;
-  let protocol: string;
   try {
-    protocol = new URL(options.url).protocol;
+    new URL(options.url);
   } catch {
     throw new RedisOptionsError('redis option "url" is not a valid URL');
   }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new RedisOptionsError('redis option "url" must be a redis:// or rediss:// URL');
+  // Lower-case and exact: ioredis enables TLS only for a literal "rediss://".
+  if (!options.url.startsWith('redis://') && !options.url.startsWith('rediss://')) {
+    throw new RedisOptionsError('redis option "url" must start with redis:// or rediss:// (lower case)');
   }
-  return new Redis(options.url, {
+  const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix ?? 'bastion:',
-    // Fail a command fast while Redis is away instead of queueing requests
-    // behind it; readiness reports the outage.
+    // A command waits through one reconnection attempt at most, then fails,
+    // so requests do not pile up behind an outage; readiness reports it.
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
     lazyConnect: false,
   });
+  // Without a listener ioredis prints every connection error with a stack.
+  // The message alone: it never holds the URL or its password.
+  const logger = new Logger('Redis');
+  let lastLogged = '';
+  client.on('error', (error: Error) => {
+    if (error.message !== lastLogged) logger.warn(`redis: ${error.message}`);
+    lastLogged = error.message;
+  });
+  client.on('ready', () => (lastLogged = ''));
+  return client;
 }
 
 /**
