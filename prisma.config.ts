@@ -19,10 +19,41 @@ export default defineConfig({
       // own migrator applies them (libs/database/src/migrator.ts).
       const { PGlite } = await import('@electric-sql/pglite');
       const { PrismaPGlite } = await import('pglite-prisma-adapter');
-      return new PrismaPGlite(new PGlite()) as never;
+      return withScripts(new PrismaPGlite(new PGlite())) as never;
     }
     const { PrismaPg } = await import('@prisma/adapter-pg');
     const { CatalogTypesClient } = await import('./prisma/catalog-types-client');
     return new PrismaPg({ connectionString: url, Client: CatalogTypesClient } as never) as never;
   },
 });
+
+interface PatchableAdapter {
+  client: { exec(sql: string): Promise<unknown> };
+  executeScript(script: string): Promise<void>;
+  executeRaw(query: { sql: string; args: unknown[] }): Promise<number>;
+}
+
+// pglite-prisma-adapter 0.6.1 runs a migration script as one prepared
+// statement (which PostgreSQL refuses for several commands) and does not
+// await its executeScript, so `migrate diff --from-migrations` fails on the
+// shadow database. Parameterless statements go through PGlite's exec instead.
+function withScripts<F extends { connect(): Promise<unknown>; connectToShadowDb(): Promise<unknown> }>(factory: F): F {
+  const patch = async (pending: Promise<unknown>) => {
+    const adapter = (await pending) as PatchableAdapter;
+    const executeRaw = adapter.executeRaw.bind(adapter);
+    adapter.executeScript = async (script) => {
+      await adapter.client.exec(script);
+    };
+    adapter.executeRaw = async (query) => {
+      if (query.args.length > 0) return executeRaw(query);
+      await adapter.client.exec(query.sql);
+      return 0;
+    };
+    return adapter;
+  };
+  const connect = factory.connect.bind(factory);
+  const shadow = factory.connectToShadowDb.bind(factory);
+  factory.connect = () => patch(connect());
+  factory.connectToShadowDb = () => patch(shadow());
+  return factory;
+}

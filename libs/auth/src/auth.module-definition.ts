@@ -1,0 +1,56 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { ApiKeyStore } from './api-keys/api-key.service';
+import type { Clock } from './clock';
+import type { JwtKeyProvider } from './keys/jwt-key-provider.interface';
+import type { AttemptStore } from './limits/attempt-store';
+import type { LoginLimits } from './limits/login-attempt-limiter';
+import type { PasswordPolicyOptions } from './passwords/password-policy';
+import type { AuthMethod } from './principal';
+import type { RefreshTokenStore } from './tokens/refresh-token.service';
+import type { TokenDenyList } from './tokens/token-deny-list';
+
+/** Options of {@link AuthModule}. Every store and provider is pluggable. */
+export interface AuthModuleOptions {
+  /** `iss` of issued access tokens, and the only issuer accepted. */
+  issuer: string;
+  /** `aud` of issued access tokens, and the only audience accepted. */
+  audience: string;
+  /** `client_id` claim of first-party tokens. Default `bastion`. */
+  clientId?: string;
+  /** Access-token lifetime: `4s`, `15m`, `1h`… Default `15m`. */
+  accessTokenTtl?: string;
+  /** How long a refresh token stays usable. Default `7d`. */
+  refreshTokenTtl?: string;
+  /** Longest a login lasts across refreshes. Default `30d`. */
+  refreshFamilyTtl?: string;
+  /** Leeway for clock differences, seconds. Default 5. */
+  clockToleranceSeconds?: number;
+  /** Signing and verification keys (e.g. a `FileKeyRing` or `KeyRing.fromKeys`). */
+  keyProvider: JwtKeyProvider;
+  /** Revoked access tokens. Default in memory (one instance); use `RedisTokenDenyList` for several. */
+  denyList?: TokenDenyList;
+  refreshTokenStore: RefreshTokenStore;
+  apiKeyStore: ApiKeyStore;
+  /** Readable start of every API key. Default `bst_live_`. */
+  apiKeyPrefix?: string;
+  /** Counters of failed logins. Default in memory; use `RedisAttemptStore` for several instances. */
+  attemptStore?: AttemptStore;
+  /** Default 5 per 15 min per account, 20 per 15 min per address. */
+  loginLimits?: LoginLimits;
+  passwordPolicy?: PasswordPolicyOptions;
+  /** Credentials a route accepts when it has no `@Auth()`. Default `['jwt']`. */
+  defaultMethods?: AuthMethod[];
+  /** Token claims copied into `principal.attributes` (e.g. `['tid', 'role']`). */
+  attributeClaims?: string[];
+  /** `realm` of the `WWW-Authenticate` challenges. Default `bastion`. */
+  realm?: string;
+  /** Query parameters that must never carry a credential; a request with one is refused. */
+  refusedQueryParams?: string[];
+  /** The time source. Default the system clock. */
+  clock?: Clock;
+}
+
+export const {
+  ConfigurableModuleClass: AuthConfigurableModule,
+  MODULE_OPTIONS_TOKEN: AUTH_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<AuthModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,132 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { ApiKeyService } from './api-keys/api-key.service';
+import { AuthConfigurableModule, AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
+import { AuthErrorFilter } from './auth-error.filter';
+import { AuthenticationGuard } from './authentication.guard';
+import { AUTH_CLOCK, type Clock } from './clock';
+import { parseDuration } from './duration';
+import { AuthError } from './errors';
+import { JWT_KEY_PROVIDER } from './keys/jwt-key-provider.interface';
+import { MemoryAttemptStore } from './limits/attempt-store';
+import { LoginAttemptLimiter } from './limits/login-attempt-limiter';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PasswordPolicy } from './passwords/password-policy';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { AccessTokenService } from './tokens/access-token.service';
+import { RefreshTokenService } from './tokens/refresh-token.service';
+import { MemoryTokenDenyList, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list';
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === null || value === '') throw new AuthError('ERR_AUTH_OPTIONS', `auth option "${name}" is required`);
+  return value;
+}
+
+/**
+ * JWT access tokens (jose, ES256, RFC 9068), rotating refresh tokens with
+ * reuse detection, API keys, argon2id passwords and login limits, behind one
+ * deny-by-default guard. Register {@link AuthenticationGuard} as `APP_GUARD`
+ * and {@link AuthErrorFilter} as a global filter.
+ *
+ * @example
+ * AuthModule.forRootAsync({
+ *   inject: [PrismaService],
+ *   useFactory: async (prisma) => ({
+ *     issuer: 'urn:my-app', audience: 'urn:my-app:api',
+ *     keyProvider: await FileKeyRing.open({ path: '.data/keys/jwt.json', createIfMissing: true }, systemClock),
+ *     refreshTokenStore: new MyRefreshStore(prisma), apiKeyStore: new MyApiKeyStore(prisma),
+ *   }),
+ * })
+ */
+@Module({
+  imports: [PassportModule],
+  providers: [
+    {
+      provide: AUTH_CLOCK,
+      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (o: AuthModuleOptions): Clock => o.clock ?? { now: () => Date.now() },
+    },
+    {
+      provide: JWT_KEY_PROVIDER,
+      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (o: AuthModuleOptions) => required(o.keyProvider, 'keyProvider'),
+    },
+    {
+      provide: TOKEN_DENY_LIST,
+      inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK],
+      useFactory: (o: AuthModuleOptions, clock: Clock): TokenDenyList => o.denyList ?? new MemoryTokenDenyList(clock),
+    },
+    {
+      provide: AccessTokenService,
+      inject: [AUTH_MODULE_OPTIONS, JWT_KEY_PROVIDER, AUTH_CLOCK],
+      useFactory: (o: AuthModuleOptions, keys: AuthModuleOptions['keyProvider'], clock: Clock) =>
+        new AccessTokenService(
+          keys,
+          {
+            issuer: required(o.issuer, 'issuer'),
+            audience: required(o.audience, 'audience'),
+            clientId: o.clientId ?? 'bastion',
+            ttlSeconds: parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"'),
+            clockToleranceSeconds: o.clockToleranceSeconds ?? 5,
+          },
+          clock,
+        ),
+    },
+    {
+      provide: RefreshTokenService,
+      inject: [AUTH_MODULE_OPTIONS, TOKEN_DENY_LIST, AUTH_CLOCK],
+      useFactory: (o: AuthModuleOptions, denyList: TokenDenyList, clock: Clock) =>
+        new RefreshTokenService(
+          required(o.refreshTokenStore, 'refreshTokenStore'),
+          denyList,
+          {
+            ttlSeconds: parseDuration(o.refreshTokenTtl ?? '7d', 'auth option "refreshTokenTtl"'),
+            familyTtlSeconds: parseDuration(o.refreshFamilyTtl ?? '30d', 'auth option "refreshFamilyTtl"'),
+          },
+          clock,
+        ),
+    },
+    {
+      provide: ApiKeyService,
+      inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK],
+      useFactory: (o: AuthModuleOptions, clock: Clock) =>
+        new ApiKeyService(required(o.apiKeyStore, 'apiKeyStore'), clock, o.apiKeyPrefix ?? 'bst_live_'),
+    },
+    { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
+    {
+      provide: PasswordPolicy,
+      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (o: AuthModuleOptions) => new PasswordPolicy(o.passwordPolicy),
+    },
+    {
+      provide: LoginAttemptLimiter,
+      inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK],
+      useFactory: (o: AuthModuleOptions, clock: Clock) =>
+        new LoginAttemptLimiter(
+          o.attemptStore ?? new MemoryAttemptStore(clock),
+          o.loginLimits ?? { perAccount: { max: 5, windowSeconds: 900 }, perAddress: { max: 20, windowSeconds: 900 } },
+          clock,
+        ),
+    },
+    JwtStrategy,
+    ApiKeyStrategy,
+    AuthenticationGuard,
+    AuthErrorFilter,
+  ],
+  exports: [
+    AUTH_MODULE_OPTIONS,
+    AUTH_CLOCK,
+    JWT_KEY_PROVIDER,
+    TOKEN_DENY_LIST,
+    AccessTokenService,
+    RefreshTokenService,
+    ApiKeyService,
+    PasswordHasher,
+    PasswordPolicy,
+    LoginAttemptLimiter,
+    AuthenticationGuard,
+    AuthErrorFilter,
+  ],
+})
+export class AuthModule extends AuthConfigurableModule {}

@@ -1,0 +1,92 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
+import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators';
+import { AuthError } from './errors';
+import type { AuthMethod, AuthPrincipal } from './principal';
+import { API_KEY_HEADER } from './strategies/api-key.strategy';
+
+interface RequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  query?: Record<string, unknown>;
+  user?: AuthPrincipal;
+}
+
+const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'access_token'];
+
+// One @nestjs/passport guard per strategy; failures surface as our AuthError.
+function passportGuard(strategy: AuthMethod): IAuthGuard {
+  class StrategyGuard extends AuthGuard(strategy) {
+    override handleRequest<T>(err: unknown, user: T, info: unknown): T {
+      if (err) throw err;
+      if (!user) {
+        throw info instanceof AuthError ? info : new AuthError('ERR_AUTH_TOKEN_INVALID', 'The credentials are invalid');
+      }
+      return user;
+    }
+  }
+  return new StrategyGuard();
+}
+
+/**
+ * Authenticates every route unless it is `@Public()`: deny by default. The
+ * credential presented picks the strategy (a bearer token: `jwt`; an
+ * `X-API-Key` header: `api-key`); it must be one the route accepts
+ * (`@Auth(...)`), and carry every `@Scopes(...)`. Register it as `APP_GUARD`.
+ * Override {@link AuthenticationGuard.presented} to accept other carriers.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  private readonly guards: Record<AuthMethod, IAuthGuard> = { jwt: passportGuard('jwt'), 'api-key': passportGuard('api-key') };
+  private readonly refusedQuery: string[];
+  private readonly defaultMethods: AuthMethod[];
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+  ) {
+    this.refusedQuery = options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY;
+    this.defaultMethods = options.defaultMethods ?? ['jwt'];
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const methods = this.reflector.getAllAndOverride<AuthMethod[]>(AUTH_METHODS_KEY, targets) ?? this.defaultMethods;
+    const request = context.switchToHttp().getRequest<RequestLike>();
+
+    // RFC 6750 §2.3 / ASVS v5 14.2.1: credentials in a URL end up in logs, caches and Referer headers.
+    const inQuery = this.refusedQuery.find((name) => request.query && Object.hasOwn(request.query, name));
+    if (inQuery) {
+      throw new AuthError('ERR_AUTH_CREDENTIAL_IN_QUERY', `Credentials are not accepted in the query string ("${inQuery}"); send them in a header`, { details: { methods } });
+    }
+
+    const method = this.presented(request, methods);
+    await this.guards[method].canActivate(context);
+    const principal = request.user as AuthPrincipal;
+
+    const required = this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [];
+    const missing = required.filter((s) => !principal.scopes.includes(s));
+    if (missing.length) {
+      throw new AuthError('ERR_AUTH_INSUFFICIENT_SCOPE', `This request needs the scope ${required.join(' ')}`, { details: { scopes: required } });
+    }
+    return true;
+  }
+
+  /** Which accepted method the request's credential belongs to; exactly one credential is allowed. */
+  protected presented(request: RequestLike, methods: AuthMethod[]): AuthMethod {
+    const authorization = request.headers.authorization;
+    const bearer = typeof authorization === 'string' && authorization !== '';
+    const apiKey = request.headers[API_KEY_HEADER] !== undefined;
+    if (bearer && apiKey) {
+      throw new AuthError('ERR_AUTH_CREDENTIALS_AMBIGUOUS', 'Send one credential: a bearer token or an API key, not both', { details: { methods } });
+    }
+    const method: AuthMethod | undefined = bearer ? 'jwt' : apiKey ? 'api-key' : undefined;
+    if (!method) throw new AuthError('ERR_AUTH_CREDENTIALS_MISSING', 'Authentication is required', { details: { methods } });
+    if (!methods.includes(method)) {
+      throw new AuthError('ERR_AUTH_METHOD_NOT_ALLOWED', method === 'api-key' ? 'This route does not accept API keys' : 'This route does not accept bearer tokens', { details: { methods } });
+    }
+    return method;
+  }
+}

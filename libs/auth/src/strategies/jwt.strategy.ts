@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition';
+import { AuthError } from '../errors';
+import type { AuthPrincipal } from '../principal';
+import { AccessTokenService } from '../tokens/access-token.service';
+import { TOKEN_DENY_LIST, type TokenDenyList } from '../tokens/token-deny-list';
+
+const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/**
+ * The `jwt` passport strategy. passport-jwt finds the bearer token, but its
+ * own verification (jsonwebtoken) is bypassed: `authenticate` hands the token
+ * to {@link AccessTokenService}, which verifies it with jose once, with the
+ * RFC 9068 `typ` check jsonwebtoken cannot do, then checks the deny list.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly attributeClaims: readonly string[];
+
+  constructor(
+    private readonly tokens: AccessTokenService,
+    @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+  ) {
+    super({
+      jwtFromRequest: fromBearer,
+      // Never consulted: authenticate() below does the verification.
+      secretOrKeyProvider: (_req: unknown, _token: unknown, done: (e: Error) => void) => done(new Error('unused')),
+    });
+    this.attributeClaims = options.attributeClaims ?? [];
+  }
+
+  override authenticate(req: Parameters<typeof fromBearer>[0]): void {
+    const token = fromBearer(req);
+    if (!token) {
+      this.fail(new AuthError('ERR_AUTH_CREDENTIALS_MISSING', 'A bearer token is required'), 401);
+      return;
+    }
+    this.principalOf(token).then(
+      (principal) => this.success(principal),
+      (error: unknown) => (error instanceof AuthError ? this.fail(error, 401) : this.error(error as Error)),
+    );
+  }
+
+  /** Unused: `authenticate` builds the principal itself. */
+  validate(): never {
+    throw new Error('JwtStrategy.validate is not used');
+  }
+
+  private async principalOf(token: string): Promise<AuthPrincipal> {
+    const { payload } = await this.tokens.verify(token);
+    if (await this.denyList.isDenied(payload.jti)) {
+      throw new AuthError('ERR_AUTH_TOKEN_REVOKED', 'The access token has been revoked');
+    }
+    const attributes: Record<string, string> = {};
+    for (const claim of this.attributeClaims) {
+      const value = payload[claim];
+      if (typeof value === 'string') attributes[claim] = value;
+    }
+    return {
+      sub: payload.sub,
+      method: 'jwt',
+      scopes: typeof payload.scope === 'string' && payload.scope !== '' ? payload.scope.split(' ') : [],
+      attributes,
+      tokenId: payload.jti,
+      expiresAt: payload.exp * 1000,
+    };
+  }
+}
