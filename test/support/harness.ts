@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
 import type { INestApplication } from '@nestjs/common';
 import { applyMigrations, type DatabaseConnection, PrismaClient } from '@bastion/database';
 import { createApiApp } from '../../apps/api/src/bootstrap';
@@ -18,6 +22,8 @@ export function baseEnv(): Env {
     LOG_LEVEL: 'fatal',
     NODE_ENV: 'test',
     EMBEDDED_DB_DIR: process.env.DATABASE_URL ? undefined : `memory://${randomUUID()}`,
+    // The signing keys of this test file's apps (a second instance shares them).
+    JWT_KEYS_FILE: join(mkdtempSync(join(tmpdir(), 'bastion-keys-')), 'jwt-keys.json'),
   };
 }
 
@@ -44,6 +50,16 @@ export async function prepareDatabase(env: Env): Promise<DatabaseConnection> {
   return withEnv(env, async () => {
     const db = await openConfiguredDatabase();
     await applyMigrations(db, MIGRATIONS_DIR);
+    if (process.env.DATABASE_URL) {
+      // `npm run test:services` runs on a throwaway database shared by every
+      // file: start each from the seed alone.
+      await db.exclusive((s) => s.exec('DELETE FROM api_keys; DELETE FROM refresh_tokens;'));
+    }
+    if (process.env.REDIS_URL) {
+      const redis = new Redis(process.env.REDIS_URL);
+      await redis.flushdb();
+      redis.disconnect();
+    }
     const prisma = new PrismaClient({ adapter: db.adapter as never });
     await seedDemo(prisma);
     await prisma.$disconnect();

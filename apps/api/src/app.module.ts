@@ -4,7 +4,11 @@ import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@b
 import { HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
 import { apiConfigs, databaseConfig, redisConfig } from './config';
+import { DocumentsModule } from './documents/documents.module';
+import { UsersModule } from './users/users.module';
 
 /** The demo API. Each feature is a module of its own folder. */
 @Module({
@@ -30,6 +34,10 @@ import { apiConfigs, databaseConfig, redisConfig } from './config';
         checks: { database: () => db.ping(), redis: redis ? () => redis.ping() : undefined },
       }),
     }),
+    AuthModule,
+    UsersModule,
+    ApiKeysModule,
+    DocumentsModule,
   ],
 })
 export class AppModule {}

@@ -1,8 +1,10 @@
 import { type INestApplication, VersioningType } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { AuthErrorFilter } from '@bastion/auth';
 import { createHttpApp } from '@bastion/http-app';
 import { ProblemDetailsFilter } from '@bastion/problem-details';
 import { AppModule } from './app.module';
+import { validationPipe } from './common/validation';
 import { apiConfig } from './config';
 
 /**
@@ -17,7 +19,10 @@ export async function createApiApp(): Promise<{ app: INestApplication; port: num
     logLevel: config.LOG_LEVEL,
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
+  // Filters registered later are consulted first: AuthErrorFilter answers
+  // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)), app.get(AuthErrorFilter));
+  app.useGlobalPipes(validationPipe());
   await app.init();
   return { app, port: config.PORT, host: config.HOST };
 }

@@ -1,11 +1,12 @@
 import { apiConfig } from './api.config';
+import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { redisConfig } from './redis.config';
 
-export { apiConfig, databaseConfig, redisConfig };
+export { apiConfig, authConfig, databaseConfig, redisConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

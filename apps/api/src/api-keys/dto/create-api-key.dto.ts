@@ -1,0 +1,24 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { SCOPES, type Scope } from '../../auth/scopes';
+
+/** `POST /v1/api-keys`. */
+export class CreateApiKeyDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/^[\p{L}\p{N} ._-]+$/u, { message: 'name may hold letters, digits, spaces and . _ -' })
+  name!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SCOPES.length)
+  @ArrayUnique()
+  @IsIn(SCOPES, { each: true, message: `each scope must be one of: ${SCOPES.join(', ')}` })
+  scopes!: Scope[];
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: Date;
+}

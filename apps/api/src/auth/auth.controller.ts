@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Auth, type AuthPrincipal, CurrentPrincipal, Public } from '@bastion/auth';
+import { AuthService } from './auth.service';
+import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
+import type { TokenPairDto } from './dto/token-pair.dto';
+import type { ClientRequest } from '../common/client-request';
+
+/** `/v1/auth`: sign in with a password, rotate a refresh token, sign out. */
+@Controller({ path: 'auth', version: '1' })
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() dto: LoginDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
+    return this.auth.login(dto.email, dto.password, req.ip);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  @Auth('jwt')
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: RefreshDto): Promise<void> {
+    await this.auth.logout(principal, dto.refreshToken);
+  }
+}

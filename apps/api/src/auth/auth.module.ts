@@ -1,0 +1,70 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { ConfigType } from '@nestjs/config';
+import {
+  AuthenticationGuard,
+  AuthModule as AuthLibModule,
+  type Clock,
+  FileKeyRing,
+  KeyRing,
+  parseDuration,
+  RedisAttemptStore,
+  RedisTokenDenyList,
+  validateStoredKeys,
+} from '@bastion/auth';
+import { PrismaService } from '@bastion/database';
+import { REDIS_CLIENT } from '@bastion/redis';
+import type Redis from 'ioredis';
+import { PrismaApiKeyStore } from '../api-keys/prisma-api-key.store';
+import { authConfig } from '../config';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwksController } from './jwks.controller';
+import { PrismaRefreshTokenStore } from './prisma-refresh-token.store';
+import { ATTRIBUTE_CLAIMS } from './scopes';
+
+function limit(text: string) {
+  const [max, window] = text.split('/') as [string, string];
+  return { max: Number(max), windowSeconds: parseDuration(window) };
+}
+
+const authLib = AuthLibModule.forRootAsync({
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT],
+  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null) => {
+    const clock: Clock = { now: () => Date.now() };
+    const keyProvider = cfg.JWT_SIGNING_KEYS
+      ? await KeyRing.fromKeys(validateStoredKeys((JSON.parse(cfg.JWT_SIGNING_KEYS) as { keys: unknown }).keys, 'JWT_SIGNING_KEYS'), clock)
+      : await FileKeyRing.open({ path: cfg.JWT_KEYS_FILE, createIfMissing: cfg.NODE_ENV !== 'production' }, clock);
+    return {
+      issuer: cfg.JWT_ISSUER,
+      audience: cfg.JWT_AUDIENCE,
+      accessTokenTtl: cfg.JWT_ACCESS_TTL,
+      refreshTokenTtl: cfg.JWT_REFRESH_TTL,
+      refreshFamilyTtl: cfg.JWT_REFRESH_FAMILY_TTL,
+      keyProvider,
+      clock,
+      // With Redis every instance sees a revocation and counts the same failed logins.
+      denyList: redis ? new RedisTokenDenyList(redis, clock) : undefined,
+      attemptStore: redis ? new RedisAttemptStore(redis) : undefined,
+      refreshTokenStore: new PrismaRefreshTokenStore(prisma),
+      apiKeyStore: new PrismaApiKeyStore(prisma),
+      apiKeyPrefix: cfg.API_KEY_PREFIX,
+      loginLimits: { perAccount: limit(cfg.RATE_LIMIT_LOGIN), perAddress: limit(cfg.RATE_LIMIT_LOGIN_ADDRESS) },
+      attributeClaims: [...ATTRIBUTE_CLAIMS],
+      defaultMethods: ['jwt'],
+    };
+  },
+});
+
+/**
+ * Sign-in, token refresh and logout, the JWKS, and the global
+ * authentication guard: every route of the API needs a credential unless
+ * it is `@Public()`.
+ */
+@Module({
+  imports: [authLib],
+  controllers: [AuthController, JwksController],
+  providers: [AuthService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
+  exports: [authLib, AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,9 @@
+import { IsString, Matches, MaxLength } from 'class-validator';
+
+/** `POST /v1/auth/refresh` and `POST /v1/auth/logout`. */
+export class RefreshDto {
+  @IsString()
+  @MaxLength(100)
+  @Matches(/^bst_rt_[A-Za-z0-9_-]{43}$/, { message: 'refreshToken is not a refresh token' })
+  refreshToken!: string;
+}

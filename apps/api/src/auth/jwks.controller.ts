@@ -1,0 +1,16 @@
+import { Controller, Get, Header, Inject, VERSION_NEUTRAL } from '@nestjs/common';
+import { JWT_KEY_PROVIDER, type JwtKeyProvider, Public } from '@bastion/auth';
+import type { JWK } from 'jose';
+
+/** `GET /.well-known/jwks.json`: the public keys that verify the API's access tokens (RFC 7517). */
+@Controller({ path: '.well-known', version: VERSION_NEUTRAL })
+export class JwksController {
+  constructor(@Inject(JWT_KEY_PROVIDER) private readonly keys: JwtKeyProvider) {}
+
+  @Public()
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  jwks(): Promise<{ keys: JWK[] }> {
+    return this.keys.publicJwks();
+  }
+}

@@ -1,0 +1,5 @@
+/** What the demo reads from a request on either adapter: `ip` honours TRUST_PROXY. */
+export interface ClientRequest {
+  ip: string;
+  headers: Record<string, string | string[] | undefined>;
+}
