@@ -20,10 +20,10 @@ describe('npm start on the embedded database (e2e)', () => {
       LOG_LEVEL: 'warn',
     });
     try {
-      await waitFor(() => answers(`http://127.0.0.1:${port}/health/ready`), 60_000, 'the API to be ready');
+      await waitFor(() => answers(`http://127.0.0.1:${port}/health/ready`), 60_000, 'the API to be ready', child.output);
       const readyMs = Date.now() - started;
       expect(await answers(`http://127.0.0.1:${authPort}/health/ready`)).toBe(true);
-      await waitFor(() => child.output().includes('Press Ctrl-C to stop.'), 5_000, 'the banner');
+      await waitFor(() => child.output().includes('Press Ctrl-C to stop.'), 5_000, 'the banner', child.output);
       child.proc.kill('SIGINT');
       expect(await child.exited).toBe(0);
       expect(await answers(`http://127.0.0.1:${port}/health/live`)).toBe(false);

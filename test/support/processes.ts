@@ -39,13 +39,18 @@ export function runNode(script: string, env: Record<string, string | undefined>)
 }
 
 /** Waits until `predicate` holds, polling; fails after `ms`. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+  context: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await predicate()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${context()}`);
 }
 
 /** Whether something answers HTTP at `url` with `status`. */

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
-import { HealthModule } from '@bastion/health';
+import { Public } from '@bastion/auth';
+import { HealthController, HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -9,6 +10,10 @@ import { AuthModule } from './auth/auth.module';
 import { apiConfigs, databaseConfig, redisConfig } from './config';
 import { DocumentsModule } from './documents/documents.module';
 import { UsersModule } from './users/users.module';
+
+// Probes carry no credentials. The health lib knows nothing of the auth lib
+// (libs copy alone), so the app marks its controller public here.
+Public()(HealthController);
 
 /** The demo API. Each feature is a module of its own folder. */
 @Module({

@@ -1,11 +1,12 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import passport from 'passport';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
 import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators';
 import { AuthError } from './errors';
 import type { AuthMethod, AuthPrincipal } from './principal';
-import { API_KEY_HEADER } from './strategies/api-key.strategy';
+import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy';
+import { JwtStrategy } from './strategies/jwt.strategy';
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
@@ -15,18 +16,24 @@ interface RequestLike {
 
 const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'access_token'];
 
-// One @nestjs/passport guard per strategy; failures surface as our AuthError.
-function passportGuard(strategy: AuthMethod): IAuthGuard {
-  class StrategyGuard extends AuthGuard(strategy) {
-    override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-      if (err) throw err;
-      if (!user) {
-        throw info instanceof AuthError ? info : new AuthError('ERR_AUTH_TOKEN_INVALID', 'The credentials are invalid');
-      }
-      return user;
-    }
-  }
-  return new StrategyGuard();
+type Strategy = Parameters<typeof passport.authenticate>[0];
+
+/**
+ * Runs one passport strategy *instance* on the request. Instances, not the
+ * names in passport's process-wide registry: a second app in the same
+ * process (a test, or the API beside the auth server) registers its own
+ * `jwt` strategy under the same name, which would otherwise silently take
+ * over this app's requests with its own deny list and keys.
+ */
+function runStrategy(strategy: Strategy, request: unknown, response: unknown): Promise<AuthPrincipal> {
+  return new Promise((resolve, reject) => {
+    const done = (err: unknown, user: AuthPrincipal | false, info: unknown) => {
+      if (err) return reject(err);
+      if (!user) return reject(info instanceof AuthError ? info : new AuthError('ERR_AUTH_TOKEN_INVALID', 'The credentials are invalid'));
+      resolve(user);
+    };
+    passport.authenticate(strategy, { session: false }, done)(request as never, response as never, (err?: unknown) => (err ? reject(err) : undefined));
+  });
 }
 
 /**
@@ -38,14 +45,17 @@ function passportGuard(strategy: AuthMethod): IAuthGuard {
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
-  private readonly guards: Record<AuthMethod, IAuthGuard> = { jwt: passportGuard('jwt'), 'api-key': passportGuard('api-key') };
+  private readonly strategies: Record<AuthMethod, Strategy>;
   private readonly refusedQuery: string[];
   private readonly defaultMethods: AuthMethod[];
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+    jwt: JwtStrategy,
+    apiKey: ApiKeyStrategy,
   ) {
+    this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy };
     this.refusedQuery = options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY;
     this.defaultMethods = options.defaultMethods ?? ['jwt'];
   }
@@ -63,8 +73,8 @@ export class AuthenticationGuard implements CanActivate {
     }
 
     const method = this.presented(request, methods);
-    await this.guards[method].canActivate(context);
-    const principal = request.user as AuthPrincipal;
+    const principal = await runStrategy(this.strategies[method], request, context.switchToHttp().getResponse());
+    request.user = principal;
 
     const required = this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [];
     const missing = required.filter((s) => !principal.scopes.includes(s));

@@ -26,6 +26,10 @@ export class PrismaRefreshTokenStore implements RefreshTokenStore {
     return this.revokeWhere({ familyId }, at);
   }
 
+  async familyRevoked(familyId: string): Promise<boolean> {
+    return (await this.prisma.refreshToken.count({ where: { familyId, revokedAt: { not: null } } })) > 0;
+  }
+
   revokeUser(userId: string, at: Date) {
     return this.revokeWhere({ userId }, at);
   }

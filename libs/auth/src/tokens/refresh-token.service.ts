@@ -26,6 +26,8 @@ export interface RefreshTokenStore {
   claim(id: string, at: Date): Promise<boolean>;
   /** Revokes every token of the family; returns the access tokens issued with them. */
   revokeFamily(familyId: string, at: Date): Promise<{ jti: string; expiresAt: Date }[]>;
+  /** Whether any token of the family was revoked (the family is dead). */
+  familyRevoked(familyId: string): Promise<boolean>;
   /** Revokes every family of a user (password change); returns their access tokens. */
   revokeUser(userId: string, at: Date): Promise<{ jti: string; expiresAt: Date }[]>;
 }
@@ -88,6 +90,12 @@ export class RefreshTokenService {
       expiresAt,
       familyExpiresAt,
     });
+    // A replay racing this rotation may have revoked the family between our
+    // claim and this insert, missing the new token: look again, and if so
+    // revoke what we just made.
+    if (family && (await this.store.familyRevoked(familyId))) {
+      await this.reuseDetected({ familyId }, new Date(this.clock.now()));
+    }
     return { token, familyId, expiresAt };
   }
 
@@ -104,6 +112,7 @@ export class RefreshTokenService {
     }
     // Two requests racing with one token: exactly one wins, the other is a reuse.
     if (!(await this.store.claim(record.id, now))) return this.reuseDetected(record, now);
+    if (await this.store.familyRevoked(record.familyId)) return this.reuseDetected(record, now);
     return record;
   }
 
@@ -127,7 +136,7 @@ export class RefreshTokenService {
     return record;
   }
 
-  private async reuseDetected(record: RefreshTokenRecord, now: Date): Promise<never> {
+  private async reuseDetected(record: { familyId: string }, now: Date): Promise<never> {
     await this.deny(await this.store.revokeFamily(record.familyId, now));
     throw new AuthError('ERR_AUTH_REFRESH_REUSED', 'The refresh token was already used; every token of its login is now revoked');
   }
