@@ -1,4 +1,4 @@
-import { ConfigError, databaseEnv, parseEnv } from '@bastion/config';
+import { databaseEnv, parseEnv, startupErrorMessage } from '@bastion/config';
 import { openDatabase, resolveDatabaseOptions, type DatabaseConnection } from '@bastion/database';
 
 /** Where the committed migrations are; npm runs scripts from the repository root. */
@@ -17,7 +17,7 @@ export function runScript(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      console.error(error instanceof ConfigError ? error.message : error);
+      console.error(startupErrorMessage(error));
       process.exit(1);
     },
   );

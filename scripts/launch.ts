@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { ConfigError, databaseEnv, parseEnv } from '@bastion/config';
+import { databaseEnv, parseEnv, startupErrorMessage } from '@bastion/config';
 import { applyMigrations, PrismaClient } from '@bastion/database';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { validateApiEnvironment } from '../apps/api/src/config';
@@ -69,6 +69,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(startupErrorMessage(error));
   process.exit(1);
 });

@@ -21,6 +21,24 @@ describe('configuration is validated before listening (e2e)', () => {
     expect(await answers(`http://127.0.0.1:${port}/health/live`)).toBe(false);
   });
 
+  it('production refuses to start without configured signing keys', async () => {
+    const child = runNode('dist/apps/api/src/main.js', { NODE_ENV: 'production', EMBEDDED_DB_DIR: 'memory://' });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/JWT_SIGNING_KEYS: is required in production/);
+  });
+
+  it('production refuses a key ring file that does not exist instead of making one', async () => {
+    const child = runNode('dist/apps/api/src/main.js', { NODE_ENV: 'production', EMBEDDED_DB_DIR: 'memory://', JWT_KEYS_FILE: '/nonexistent/keys.json', PORT: String(await freePort()) });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/key ring \/nonexistent\/keys\.json does not exist/);
+  });
+
+  it('a malformed JWT_SIGNING_KEYS is refused, naming the variable', async () => {
+    const child = runNode('dist/apps/api/src/main.js', { JWT_SIGNING_KEYS: 'not json', EMBEDDED_DB_DIR: 'memory://' });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/JWT_SIGNING_KEYS: must be a JSON object/);
+  });
+
   it('the launcher (npm start) exits non-zero naming AUTH_SERVER_PORT', async () => {
     const child = runNode('dist/scripts/launch.js', { AUTH_SERVER_PORT: 'x', EMBEDDED_DB_DIR: 'memory://' });
     expect(await child.exited).toBe(1);

@@ -1,4 +1,4 @@
-import { ConfigError } from '@bastion/config';
+import { startupErrorMessage } from '@bastion/config';
 import { createApiApp } from './bootstrap';
 import { validateApiEnvironment } from './config';
 
@@ -13,6 +13,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(startupErrorMessage(error));
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { ConfigError } from '@bastion/config';
+import { startupErrorMessage } from '@bastion/config';
 import { createAuthServerApp } from './bootstrap';
 import { validateAuthServerEnvironment } from './config';
 
@@ -12,6 +12,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(startupErrorMessage(error));
   process.exit(1);
 });

@@ -1,0 +1,21 @@
+import { parseDuration, rotateKeyRingFile, systemClock } from '@bastion/auth';
+import { authConfig } from '../apps/api/src/config';
+import { runScript } from './database';
+
+// `npm run jwt:rotate`: a new active signing key in the key ring file. The
+// old key stays in the JWKS (and verifies) until every token it signed has
+// expired: the access-token lifetime plus a minute. Running instances pick
+// the change up by themselves (they watch the file).
+runScript(async () => {
+  const cfg = authConfig();
+  if (cfg.JWT_SIGNING_KEYS) {
+    throw new Error(
+      'JWT_SIGNING_KEYS holds the keys: rotate by putting a new key first in that list, keeping the old one until tokens it signed expire.',
+    );
+  }
+  const keep = parseDuration(cfg.JWT_ACCESS_TTL) + 60;
+  const report = await rotateKeyRingFile(cfg.JWT_KEYS_FILE, keep, systemClock);
+  console.log(`New signing key ${report.newKid} in ${cfg.JWT_KEYS_FILE}.`);
+  for (const k of report.retiring) console.log(`  ${k.kid} still verifies until ${k.retiresAt}`);
+  for (const kid of report.removed) console.log(`  ${kid} removed (retired)`);
+});
