@@ -73,7 +73,7 @@ describe('API keys (e2e)', () => {
     const write = await call(api.url, 'POST', '/v1/documents', { apiKey: key, body: { title: 't', body: 'b' } });
     expect(write.status).toBe(403);
     expect(write.body.code).toBe('ERR_AUTH_INSUFFICIENT_SCOPE');
-    expect(write.headers.get('www-authenticate')).toBe('Bearer realm="bastion", error="insufficient_scope", scope="documents:write"');
+    expect(write.headers.get('www-authenticate')).toBe('ApiKey realm="bastion", header="X-API-Key", error="insufficient_scope", scope="documents:write"');
     // The owner's own token may write: the key, not the user, was narrower.
     expect((await call(api.url, 'POST', '/v1/documents', { token: alice, body: { title: 't', body: 'b' } })).status).toBe(201);
   });
@@ -113,7 +113,7 @@ describe('API keys (e2e)', () => {
 
   it('a key in the query string is refused, even a valid one', async () => {
     const { key } = (await create({ name: 'leaky', scopes: ['profile:read'] })).body;
-    for (const name of ['api_key', 'apiKey', 'apikey']) {
+    for (const name of ['api_key', 'apiKey', 'apikey', 'API_KEY', 'Access_Token']) {
       const res = await call(api.url, 'GET', `/v1/users/me?${name}=${key}`);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('ERR_AUTH_CREDENTIAL_IN_QUERY');
@@ -144,6 +144,33 @@ describe('API keys (e2e)', () => {
     const res = await call(api.url, 'POST', '/v1/api-keys', { apiKey: key, body: { name: 'child', scopes: ['profile:read'] } });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('ERR_AUTH_METHOD_NOT_ALLOWED');
+  });
+
+  it('concurrent requests each get their own identity, and bad credentials never borrow one', async () => {
+    const aliceKey = (await create({ name: 'concurrent-a', scopes: ['profile:read'] })).body.key as string;
+    const bobToken = (await login(api.url, 'bob@example.com')).accessToken;
+    const bobKey = (await create({ name: 'concurrent-b', scopes: ['profile:read'] }, bobToken)).body.key as string;
+    const cases = Array.from({ length: 60 }, (_, i) => {
+      switch (i % 5) {
+        case 0: return { apiKey: aliceKey, expect: 'alice@example.com' };
+        case 1: return { apiKey: bobKey, expect: 'bob@example.com' };
+        case 2: return { token: alice, expect: 'alice@example.com' };
+        case 3: return { token: bobToken, expect: 'bob@example.com' };
+        default: return { apiKey: `${aliceKey.slice(0, -3)}zzz`, expect: 401 };
+      }
+    });
+    const replies = await Promise.all(cases.map((c) => call(api.url, 'GET', '/v1/users/me', c)));
+    replies.forEach((reply, i) => {
+      const expected = cases[i]?.expect;
+      if (expected === 401) expect(reply.status).toBe(401);
+      else expect([reply.status, reply.body.email]).toEqual([200, expected]);
+    });
+  });
+
+  it('an empty X-API-Key header is no credential at all', async () => {
+    const res = await call(api.url, 'GET', '/v1/users/me', { apiKey: '' });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('ERR_AUTH_CREDENTIALS_MISSING');
   });
 
   it('a bearer token and an API key together are refused', async () => {

@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
@@ -39,6 +39,7 @@ function quoted(value: string): string {
 @Catch(AuthError)
 export class AuthErrorFilter implements ExceptionFilter {
   private readonly realm: string;
+  private readonly logger = new Logger('Auth');
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -54,6 +55,7 @@ export class AuthErrorFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const status = STATUS[error.code] ?? 500;
     const serverSide = status >= 500;
+    if (serverSide) this.logger.error(`${error.code}: ${error.message}`, error.cause instanceof Error ? error.cause.stack : undefined);
 
     const challenge = this.challenge(error);
     if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
@@ -78,8 +80,10 @@ export class AuthErrorFilter implements ExceptionFilter {
     const apiKey = `ApiKey ${realm}, header="X-API-Key"`;
     const bearer = (extra = '') => `Bearer ${realm}${extra}`;
     switch (error.code) {
-      case 'ERR_AUTH_INSUFFICIENT_SCOPE':
-        return bearer(`, error="insufficient_scope", scope=${quoted((error.details.scopes ?? []).join(' '))}`);
+      case 'ERR_AUTH_INSUFFICIENT_SCOPE': {
+        const scope = `error="insufficient_scope", scope=${quoted((error.details.scopes ?? []).join(' '))}`;
+        return methods.includes('jwt') ? bearer(`, ${scope}`) : `ApiKey ${realm}, header="X-API-Key", ${scope}`;
+      }
       case 'ERR_AUTH_API_KEY_INVALID':
         return apiKey;
       case 'ERR_AUTH_CREDENTIALS_AMBIGUOUS':

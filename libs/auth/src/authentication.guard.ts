@@ -19,20 +19,27 @@ const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'acce
 type Strategy = Parameters<typeof passport.authenticate>[0];
 
 /**
- * Runs one passport strategy *instance* on the request. Instances, not the
- * names in passport's process-wide registry: a second app in the same
- * process (a test, or the API beside the auth server) registers its own
- * `jwt` strategy under the same name, which would otherwise silently take
- * over this app's requests with its own deny list and keys.
+ * Runs one passport strategy on the request, on a fresh object per request:
+ * passport sets the request's `success`/`fail`/`error` callbacks on the
+ * object it is given, so a shared instance would hand one request's user to
+ * another request that is still awaiting. The instance (not a name in
+ * passport's process-wide registry) also keeps a second app in the same
+ * process from taking over this app's strategy, keys and deny list.
  */
-function runStrategy(strategy: Strategy, request: unknown, response: unknown): Promise<AuthPrincipal> {
+function runStrategy(instance: Strategy, method: AuthMethod, request: unknown, response: unknown): Promise<AuthPrincipal> {
   return new Promise((resolve, reject) => {
     const done = (err: unknown, user: AuthPrincipal | false, info: unknown) => {
       if (err) return reject(err);
-      if (!user) return reject(info instanceof AuthError ? info : new AuthError('ERR_AUTH_TOKEN_INVALID', 'The credentials are invalid'));
-      resolve(user);
+      if (user) return resolve(user);
+      if (info instanceof AuthError) return reject(info);
+      reject(
+        method === 'api-key'
+          ? new AuthError('ERR_AUTH_API_KEY_INVALID', 'The API key is invalid, expired or revoked')
+          : new AuthError('ERR_AUTH_TOKEN_INVALID', 'The access token is invalid'),
+      );
     };
-    passport.authenticate(strategy, { session: false }, done)(request as never, response as never, (err?: unknown) => (err ? reject(err) : undefined));
+    const perRequest = Object.create(instance as object) as Strategy;
+    passport.authenticate(perRequest, { session: false }, done)(request as never, response as never, (err?: unknown) => (err ? reject(err) : undefined));
   });
 }
 
@@ -56,7 +63,7 @@ export class AuthenticationGuard implements CanActivate {
     apiKey: ApiKeyStrategy,
   ) {
     this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy };
-    this.refusedQuery = options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY;
+    this.refusedQuery = (options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY).map((n) => n.toLowerCase());
     this.defaultMethods = options.defaultMethods ?? ['jwt'];
   }
 
@@ -67,19 +74,21 @@ export class AuthenticationGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestLike>();
 
     // RFC 6750 §2.3 / ASVS v5 14.2.1: credentials in a URL end up in logs, caches and Referer headers.
-    const inQuery = this.refusedQuery.find((name) => request.query && Object.hasOwn(request.query, name));
+    const inQuery = Object.keys(request.query ?? {}).find((name) => this.refusedQuery.includes(name.toLowerCase()));
     if (inQuery) {
       throw new AuthError('ERR_AUTH_CREDENTIAL_IN_QUERY', `Credentials are not accepted in the query string ("${inQuery}"); send them in a header`, { details: { methods } });
     }
 
     const method = this.presented(request, methods);
-    const principal = await runStrategy(this.strategies[method], request, context.switchToHttp().getResponse());
+    const principal = await runStrategy(this.strategies[method], method, request, context.switchToHttp().getResponse());
     request.user = principal;
 
     const required = this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [];
     const missing = required.filter((s) => !principal.scopes.includes(s));
     if (missing.length) {
-      throw new AuthError('ERR_AUTH_INSUFFICIENT_SCOPE', `This request needs the scope ${required.join(' ')}`, { details: { scopes: required } });
+      throw new AuthError('ERR_AUTH_INSUFFICIENT_SCOPE', `This request needs the scope ${required.join(' ')}`, {
+        details: { scopes: required, methods: [principal.method] },
+      });
     }
     return true;
   }
@@ -88,7 +97,7 @@ export class AuthenticationGuard implements CanActivate {
   protected presented(request: RequestLike, methods: AuthMethod[]): AuthMethod {
     const authorization = request.headers.authorization;
     const bearer = typeof authorization === 'string' && authorization !== '';
-    const apiKey = request.headers[API_KEY_HEADER] !== undefined;
+    const apiKey = typeof request.headers[API_KEY_HEADER] === 'string' && request.headers[API_KEY_HEADER] !== '';
     if (bearer && apiKey) {
       throw new AuthError('ERR_AUTH_CREDENTIALS_AMBIGUOUS', 'Send one credential: a bearer token or an API key, not both', { details: { methods } });
     }
