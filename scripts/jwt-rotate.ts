@@ -14,8 +14,11 @@ runScript(async () => {
     );
   }
   const keep = parseDuration(cfg.JWT_ACCESS_TTL) + 60;
-  const report = await rotateKeyRingFile(cfg.JWT_KEYS_FILE, keep, systemClock);
-  console.log(`New signing key ${report.newKid} in ${cfg.JWT_KEYS_FILE}.`);
+  // `npm run jwt:rotate -- --publish-first 5m`: publish now, sign later, for relying parties that cache the JWKS.
+  const flag = process.argv.indexOf('--publish-first');
+  const publishFirst = flag > 0 ? parseDuration(process.argv[flag + 1] ?? '', '--publish-first') : 0;
+  const report = await rotateKeyRingFile(cfg.JWT_KEYS_FILE, keep, systemClock, publishFirst);
+  console.log(`New signing key ${report.newKid} in ${cfg.JWT_KEYS_FILE}, signing from ${report.activatesAt}.`);
   for (const k of report.retiring) console.log(`  ${k.kid} still verifies until ${k.retiresAt}`);
   for (const kid of report.removed) console.log(`  ${kid} removed (retired)`);
 });

@@ -42,7 +42,7 @@ describe('JWT access and refresh tokens (e2e)', () => {
   async function signWithRealKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
     const key = await importJWK(realKey.jwk, 'ES256');
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ scope: 'profile:read', ...claims })
+    return new SignJWT({ scope: 'profile:read', client_id: 'bastion', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: realKey.kid, typ: 'at+jwt', ...header })
       .setIssuedAt(now)
       .setExpirationTime(now + 300)
@@ -194,6 +194,8 @@ describe('JWT access and refresh tokens (e2e)', () => {
       expectInvalidToken(await me(await signWithRealKey({ iss: 'urn:bastion:api', aud: 'urn:other:api' })));
       expectInvalidToken(await me(await signWithRealKey({ aud: 'urn:bastion:api' })));
       expectInvalidToken(await me(await signWithRealKey({ iss: 'urn:bastion:api' })));
+      // RFC 9068 §2.2: client_id is required too.
+      expectInvalidToken(await me(await signWithRealKey({ iss: 'urn:bastion:api', aud: 'urn:bastion:api', client_id: undefined })));
     });
 
     it('a JWT of another type (typ JWT, or none) is refused even with a valid signature', async () => {

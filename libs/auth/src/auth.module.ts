@@ -16,11 +16,19 @@ import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenService } from './tokens/refresh-token.service';
-import { MemoryTokenDenyList, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list';
+import { DENY_GRACE_MS, MemoryTokenDenyList, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list';
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || value === '') throw new AuthError('ERR_AUTH_OPTIONS', `auth option "${name}" is required`);
   return value;
+}
+
+// Capped below the deny list's grace period, so a revoked token cannot outlive its entry.
+function tolerance(seconds = 5): number {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds * 1000 > DENY_GRACE_MS) {
+    throw new AuthError('ERR_AUTH_OPTIONS', `auth option "clockToleranceSeconds" must be a whole number from 0 to ${DENY_GRACE_MS / 1000}`);
+  }
+  return seconds;
 }
 
 /**
@@ -68,7 +76,7 @@ function required<T>(value: T | undefined, name: string): T {
             audience: required(o.audience, 'audience'),
             clientId: o.clientId ?? 'bastion',
             ttlSeconds: parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"'),
-            clockToleranceSeconds: o.clockToleranceSeconds ?? 5,
+            clockToleranceSeconds: tolerance(o.clockToleranceSeconds),
           },
           clock,
         ),

@@ -40,6 +40,7 @@ export class AuthService {
     const user = await this.prisma.user.findUnique({ where: { email: normalized } });
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!user || !ok || user.status !== 'active') {
+      await attempt.failed();
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', INVALID_LOGIN);
     }
     await attempt.succeeded();
@@ -68,6 +69,7 @@ export class AuthService {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.sub } });
     const attempt = await this.limiter.begin(user.email, address);
     if (!(await this.hasher.verify(user.passwordHash, current))) {
+      await attempt.failed();
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The current password is incorrect');
     }
     await attempt.succeeded();

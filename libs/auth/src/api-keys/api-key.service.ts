@@ -101,6 +101,7 @@ export class ApiKeyService {
   private recordUse(record: ApiKeyRecord, now: number): void {
     const last = Math.max(this.touched.get(record.id) ?? 0, record.lastUsedAt?.getTime() ?? 0);
     if (now - last < this.touchIntervalMs) return;
+    if (this.touched.size >= 10_000) this.touched.clear();
     this.touched.set(record.id, now);
     // Off the request's path: a failed bookkeeping write must not fail the request.
     void this.store.touch(record.id, new Date(now)).catch(() => this.touched.delete(record.id));

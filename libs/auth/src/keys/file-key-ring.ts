@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { Logger } from '@nestjs/common';
 import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../clock';
@@ -15,6 +16,8 @@ export interface FileKeyRingOptions {
   /** How often, at most, to look whether the file changed (ms). Default 1000. */
   reloadIntervalMs?: number;
 }
+
+const logger = new Logger('KeyRing');
 
 async function writeRing(path: string, keys: StoredKey[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -73,6 +76,7 @@ export class FileKeyRing extends KeyRing {
   private async reload(): Promise<void> {
     const info = await stat(this.path);
     if (info.mtimeMs === this.mtimeMs) return;
+    if (info.mode & 0o077) logger.warn(`key ring ${this.path} is readable by other users (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`);
     await this.replace(await readRing(this.path));
     this.mtimeMs = info.mtimeMs;
   }
@@ -83,7 +87,8 @@ export class FileKeyRing extends KeyRing {
     // Forced reloads (unknown kid) are rate-limited too, so random kids cannot make every request read the file.
     if (force && now - this.checkedAt < 100) return;
     this.checkedAt = now;
-    await this.reload().catch(() => undefined);
+    // The keys in memory keep working; the operator hears why the new file was not taken.
+    await this.reload().catch((error: unknown) => logger.warn(`key ring ${this.path} not reloaded: ${(error as Error).message}`));
   }
 
   override async signingKey(): Promise<SigningKey> {
@@ -105,26 +110,52 @@ export class FileKeyRing extends KeyRing {
 /** What {@link rotateKeyRingFile} did. */
 export interface RotationReport {
   newKid: string;
+  /** When the new key starts signing. */
+  activatesAt: string;
   retiring: { kid: string; retiresAt: string }[];
   removed: string[];
 }
 
 /**
- * Adds a new active key to the ring file. The keys it replaces keep
- * verifying for `keepOldForSeconds` (the access-token lifetime plus a margin)
- * and are then dropped by a later rotation.
+ * Adds a new key to the ring file. It is published at once and signs after
+ * `publishFirstSeconds` (give relying parties that cache the JWKS time to see
+ * it). The keys it replaces keep verifying for `keepOldForSeconds` after
+ * that (the access-token lifetime plus a margin) and are dropped by a later
+ * rotation. A lock file keeps two rotations from losing each other's key.
  */
-export async function rotateKeyRingFile(path: string, keepOldForSeconds: number, clock: Clock): Promise<RotationReport> {
-  const now = clock.now();
-  const keys = await readRing(path).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as StoredKey[];
+export async function rotateKeyRingFile(
+  path: string,
+  keepOldForSeconds: number,
+  clock: Clock,
+  publishFirstSeconds = 0,
+): Promise<RotationReport> {
+  const lock = `${path}.lock`;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const handle = await open(lock, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new AuthError('ERR_AUTH_KEYS', `another rotation holds ${lock} (delete it if no rotation is running)`);
     throw error;
   });
-  const removed = keys.filter((k) => k.retiresAt && Date.parse(k.retiresAt) <= now).map((k) => k.kid);
-  const kept = keys
-    .filter((k) => !removed.includes(k.kid))
-    .map((k) => (k.retiresAt ? k : { ...k, retiresAt: new Date(now + keepOldForSeconds * 1000).toISOString() }));
-  const fresh = await generateStoredKey(now);
-  await writeRing(path, [fresh, ...kept]);
-  return { newKid: fresh.kid, retiring: kept.map((k) => ({ kid: k.kid, retiresAt: k.retiresAt as string })), removed };
+  try {
+    const now = clock.now();
+    const activatesAt = now + publishFirstSeconds * 1000;
+    const keys = await readRing(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as StoredKey[];
+      throw error;
+    });
+    const removed = keys.filter((k) => k.retiresAt && Date.parse(k.retiresAt) <= now).map((k) => k.kid);
+    const kept = keys
+      .filter((k) => !removed.includes(k.kid))
+      .map((k) => (k.retiresAt ? k : { ...k, retiresAt: new Date(activatesAt + keepOldForSeconds * 1000).toISOString() }));
+    const fresh = { ...(await generateStoredKey(now)), activatesAt: new Date(activatesAt).toISOString() };
+    await writeRing(path, [fresh, ...kept]);
+    return {
+      newKid: fresh.kid,
+      activatesAt: fresh.activatesAt,
+      retiring: kept.map((k) => ({ kid: k.kid, retiresAt: k.retiresAt as string })),
+      removed,
+    };
+  } finally {
+    await handle.close();
+    await unlink(lock).catch(() => undefined);
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../clock';
@@ -46,6 +46,28 @@ describe('key rings', () => {
 
     const again = await rotateKeyRingFile(path, 960, clock);
     expect(again.removed).toEqual([oldKid]);
+  });
+
+  it('publish-first: the new key is in the JWKS at once but signs only after the delay', async () => {
+    const path = join(dir, 'ring.json');
+    const ring = await FileKeyRing.open({ path, createIfMissing: true, reloadIntervalMs: 0 }, clock);
+    const oldKid = (await ring.signingKey()).kid;
+    const report = await rotateKeyRingFile(path, 960, clock, 300);
+    now += 10;
+    expect((await ring.publicJwks()).keys.map((k) => k.kid).sort()).toEqual([oldKid, report.newKid].sort());
+    expect((await ring.signingKey()).kid).toBe(oldKid);
+    now += 300_000;
+    expect((await ring.signingKey()).kid).toBe(report.newKid);
+    // The old key verifies for the token lifetime after the switch, not after the rotation.
+    now += 900_000;
+    expect(await ring.verificationKey(oldKid)).toBeDefined();
+  });
+
+  it('refuses a rotation while another holds the lock', async () => {
+    const path = join(dir, 'ring.json');
+    await rotateKeyRingFile(path, 960, clock);
+    writeFileSync(`${path}.lock`, '');
+    await expect(rotateKeyRingFile(path, 960, clock)).rejects.toThrow(/another rotation holds/);
   });
 
   it('validates configured keys and names the bad one without printing it', async () => {

@@ -11,6 +11,8 @@ export interface StoredKey {
   /** The private JWK (P-256). */
   jwk: JWK;
   createdAt: string;
+  /** When the key starts signing; until then it is only published (so JWKS caches learn it first). */
+  activatesAt?: string;
   /** Set when a newer key took over: the key still verifies until then. */
   retiresAt?: string;
 }
@@ -20,6 +22,7 @@ interface LoadedKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
   publicJwk: JWK;
+  activatesAtMs: number;
   retiresAtMs: number;
 }
 
@@ -57,14 +60,16 @@ export function validateStoredKeys(keys: unknown, source: string): StoredKey[] {
       alg: ACCESS_TOKEN_ALG,
       jwk: { ...jwk, kid, alg: ACCESS_TOKEN_ALG },
       createdAt: typeof key.createdAt === 'string' ? key.createdAt : new Date(0).toISOString(),
+      ...(typeof key.activatesAt === 'string' ? { activatesAt: key.activatesAt } : {}),
       ...(typeof key.retiresAt === 'string' ? { retiresAt: key.retiresAt } : {}),
     };
   });
 }
 
 /**
- * A set of ES256 keys: the first one not retiring signs; every key not yet
- * retired verifies and is published in the JWKS.
+ * A set of ES256 keys: of the live keys already active, the one activated
+ * last signs; every key not yet retired verifies and is published in the
+ * JWKS (including one that is published but not active yet).
  */
 export class KeyRing implements JwtKeyProvider {
   private loaded: LoadedKey[] = [];
@@ -86,7 +91,8 @@ export class KeyRing implements JwtKeyProvider {
       const { d: _d, ...publicJwk } = stored.jwk;
       const publicKey = (await importJWK(publicJwk, ACCESS_TOKEN_ALG)) as KeyObject;
       const retiresAtMs = stored.retiresAt ? Date.parse(stored.retiresAt) : Infinity;
-      loaded.push({ stored, privateKey, publicKey, publicJwk: { ...publicJwk, use: 'sig' }, retiresAtMs });
+      const activatesAtMs = stored.activatesAt ? Date.parse(stored.activatesAt) : 0;
+      loaded.push({ stored, privateKey, publicKey, publicJwk: { ...publicJwk, use: 'sig' }, activatesAtMs, retiresAtMs });
     }
     this.loaded = loaded;
   }
@@ -97,7 +103,10 @@ export class KeyRing implements JwtKeyProvider {
   }
 
   async signingKey(): Promise<SigningKey> {
-    const active = this.loaded.find((k) => k.stored.retiresAt === undefined) ?? this.live()[0];
+    const now = this.clock.now();
+    const active = this.live()
+      .filter((k) => k.activatesAtMs <= now)
+      .sort((a, b) => b.activatesAtMs - a.activatesAtMs)[0];
     if (!active) throw new AuthError('ERR_AUTH_KEYS', 'no signing key is available');
     return { kid: active.stored.kid, privateKey: active.privateKey };
   }

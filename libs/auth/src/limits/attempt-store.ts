@@ -14,6 +14,8 @@ export interface AttemptCount {
 export interface AttemptStore {
   /** Adds one and returns the new count. */
   hit(key: string, windowMs: number): Promise<AttemptCount>;
+  /** The current count, without adding one (0 when the window is over). */
+  peek(key: string): Promise<AttemptCount>;
   /** Takes one back (a success that should not count). */
   undo(key: string): Promise<void>;
   /** Forgets the key. */
@@ -34,6 +36,12 @@ export class MemoryAttemptStore implements AttemptStore {
     const next = current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
     this.counts.set(key, next);
     return { ...next };
+  }
+
+  async peek(key: string): Promise<AttemptCount> {
+    const now = this.clock.now();
+    const current = this.counts.get(key);
+    return current && current.resetAt > now ? { ...current } : { count: 0, resetAt: now };
   }
 
   async undo(key: string): Promise<void> {
@@ -64,6 +72,7 @@ const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}`;
+const PEEK = `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`;
 const UNDO = `if (tonumber(redis.call('GET', KEYS[1]) or '0') > 0) then return redis.call('DECR', KEYS[1]) end return 0`;
 
 /** Counters shared by every instance on one Redis. */
@@ -76,6 +85,11 @@ export class RedisAttemptStore implements AttemptStore {
   async hit(key: string, windowMs: number): Promise<AttemptCount> {
     const [count, ttl] = (await this.redis.eval(HIT, 1, this.prefix + key, windowMs)) as [number, number];
     // Redis's own clock sets the window; report it on ours.
+    return { count, resetAt: Date.now() + Math.max(ttl, 0) };
+  }
+
+  async peek(key: string): Promise<AttemptCount> {
+    const [count, ttl] = (await this.redis.eval(PEEK, 1, this.prefix + key)) as [number, number];
     return { count, resetAt: Date.now() + Math.max(ttl, 0) };
   }
 

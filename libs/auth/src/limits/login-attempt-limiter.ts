@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock';
 import { AuthError } from '../errors';
 import type { AttemptStore } from './attempt-store';
@@ -15,41 +16,78 @@ export interface LoginLimits {
   perAddress: RateLimit;
 }
 
+/** What {@link LoginAttemptLimiter.begin} returns: report how the attempt ended. */
+export interface LoginAttempt {
+  /** The password was right: the account's count starts over. */
+  succeeded(): Promise<void>;
+  /** The password was wrong: one more failure for the client address. */
+  failed(): Promise<void>;
+}
+
+/**
+ * Keys addresses by client: an IPv4 address as it is, an IPv6 address by its
+ * /64 (one subscriber usually holds a whole /64 and could walk through it),
+ * an IPv4-mapped IPv6 address as the IPv4 address.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (isIPv6(address)) {
+    const [head = '', tail = ''] = address.split('::');
+    const left = head ? head.split(':') : [];
+    const right = tail ? tail.split(':') : [];
+    const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+    return `${groups.slice(0, 4).map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  }
+  return address;
+}
+
 /**
  * Limits failed logins per account and per client address (ASVS v5 6.3.1,
- * NIST SP 800-63B §5.2.2). An attempt is counted before the password is
- * checked, so a flood of concurrent guesses gets exactly `max` checks; a
- * success takes its count back. Once limited, even the right password is
- * refused until the window ends.
+ * NIST SP 800-63B §5.2.2). The account's attempt is counted before the
+ * password is checked, atomically, so a flood of concurrent guesses gets
+ * exactly `max` checks; a success takes the count back to zero. The address
+ * counts failures only, so one client guessing across many accounts
+ * (password spraying) is stopped, while successes of other users behind the
+ * same address are not held against it. Once limited, even the right
+ * password is refused until the window ends.
  */
 export class LoginAttemptLimiter {
   constructor(
     private readonly store: AttemptStore,
     private readonly limits: LoginLimits,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    for (const [name, limit] of Object.entries(limits) as [string, RateLimit][]) {
+      if (!Number.isInteger(limit?.max) || limit.max < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
+        throw new AuthError('ERR_AUTH_OPTIONS', `auth option "loginLimits.${name}" needs whole numbers max >= 1 and windowSeconds >= 1`);
+      }
+    }
+  }
 
   /** Counts an attempt; throws `ERR_AUTH_RATE_LIMITED` (with the wait) when over a limit. */
-  async begin(account: string, address: string): Promise<{ succeeded(): Promise<void> }> {
+  async begin(account: string, address: string): Promise<LoginAttempt> {
     const accountKey = `acct:${createHash('sha256').update(account.toLowerCase()).digest('hex')}`;
-    const addressKey = `addr:${address}`;
+    const addrKey = `addr:${addressKey(address)}`;
     const [acct, addr] = await Promise.all([
       this.store.hit(accountKey, this.limits.perAccount.windowSeconds * 1000),
-      this.store.hit(addressKey, this.limits.perAddress.windowSeconds * 1000),
+      this.store.peek(addrKey),
     ]);
-    const over = [
-      acct.count > this.limits.perAccount.max ? acct.resetAt : 0,
-      addr.count > this.limits.perAddress.max ? addr.resetAt : 0,
-    ].filter((t) => t > 0);
-    if (over.length) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((Math.max(...over) - this.clock.now()) / 1000));
+    const accountOver = acct.count > this.limits.perAccount.max;
+    const addressOver = addr.count >= this.limits.perAddress.max;
+    if (accountOver || addressOver) {
+      // Refused for the address alone: this account did not really try.
+      if (!accountOver) await this.store.undo(accountKey);
+      const until = Math.max(accountOver ? acct.resetAt : 0, addressOver ? addr.resetAt : 0);
+      const retryAfterSeconds = Math.max(1, Math.ceil((until - this.clock.now()) / 1000));
       throw new AuthError('ERR_AUTH_RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
         details: { retryAfterSeconds },
       });
     }
     return {
-      succeeded: async () => {
-        await Promise.all([this.store.reset(accountKey), this.store.undo(addressKey)]);
+      succeeded: () => this.store.reset(accountKey),
+      failed: async () => {
+        await this.store.hit(addrKey, this.limits.perAddress.windowSeconds * 1000);
       },
     };
   }

@@ -1,4 +1,8 @@
-import { argon2id, hash, verify } from 'argon2';
+import { argon2id, hash, type HashOptions, verify } from 'argon2';
+import { AuthError } from '../errors';
+
+/** argon2 parameters; `type` must stay argon2id. */
+export type Argon2Options = HashOptions & { type: typeof argon2id };
 
 /**
  * argon2id with OWASP's recommended minimum (m = 19 MiB, t = 2, p = 1).
@@ -9,9 +13,14 @@ export const ARGON2ID_OWASP = { type: argon2id, memoryCost: 19456, timeCost: 2, 
 
 /** Hashes and checks passwords; spends the same work when there is no user to check against. */
 export class PasswordHasher {
-  private dummy?: Promise<string>;
+  private readonly dummy: Promise<string>;
 
-  constructor(private readonly options: typeof ARGON2ID_OWASP = ARGON2ID_OWASP) {}
+  constructor(private readonly options: Argon2Options = ARGON2ID_OWASP) {
+    if (options.type !== argon2id) throw new AuthError('ERR_AUTH_OPTIONS', 'password hashing must use argon2id');
+    // Made now, not at the first unknown email: that first miss would cost twice and stand out.
+    this.dummy = this.hash('bastion-dummy-password-for-timing');
+    this.dummy.catch(() => undefined);
+  }
 
   hash(password: string): Promise<string> {
     return hash(password, this.options);
@@ -32,7 +41,6 @@ export class PasswordHasher {
    * a wrong password (no account enumeration by timing, ASVS v5 6.3.8).
    */
   async verifyNothing(password: string): Promise<false> {
-    this.dummy ??= this.hash('bastion-dummy-password-for-timing');
     await this.verify(await this.dummy, password);
     return false;
   }

@@ -92,7 +92,8 @@ export class AccessTokenService {
         typ: ACCESS_TOKEN_TYP,
         issuer: this.settings.issuer,
         audience: this.settings.audience,
-        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'jti'],
+        // RFC 9068 §2.2 lists client_id among the required claims too.
+        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'jti', 'client_id'],
         currentDate: new Date(this.clock.now()),
         clockTolerance: this.settings.clockToleranceSeconds,
       });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import { AuthError } from '../errors';
-import type { TokenDenyList } from './token-deny-list';
+import { DENY_GRACE_MS, type TokenDenyList } from './token-deny-list';
 import type { IssuedAccessToken } from './access-token.service';
 
 /** A refresh token as stored: never the token itself, only its SHA-256. */
@@ -144,7 +144,7 @@ export class RefreshTokenService {
   private async deny(accessTokens: { jti: string; expiresAt: Date }[]): Promise<void> {
     const now = this.clock.now();
     await Promise.all(
-      accessTokens.filter((t) => t.expiresAt.getTime() > now).map((t) => this.denyList.deny(t.jti, t.expiresAt.getTime())),
+      accessTokens.filter((t) => t.expiresAt.getTime() + DENY_GRACE_MS > now).map((t) => this.denyList.deny(t.jti, t.expiresAt.getTime())),
     );
   }
 }

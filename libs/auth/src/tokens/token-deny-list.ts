@@ -1,8 +1,15 @@
 import type { Clock } from '../clock';
 
 /**
+ * How long past a token's `exp` its deny-list entry is kept: verification
+ * accepts a token up to the clock tolerance after `exp` (capped at this), so
+ * a revocation must outlive it.
+ */
+export const DENY_GRACE_MS = 60_000;
+
+/**
  * Access tokens revoked before they expire, by `jti`. An entry is kept until
- * the token would have expired, then forgotten.
+ * the token would have expired (plus {@link DENY_GRACE_MS}), then forgotten.
  */
 export interface TokenDenyList {
   deny(jti: string, expiresAtMs: number): Promise<void>;
@@ -20,7 +27,7 @@ export class MemoryTokenDenyList implements TokenDenyList {
   constructor(private readonly clock: Clock) {}
 
   async deny(jti: string, expiresAtMs: number): Promise<void> {
-    this.entries.set(jti, expiresAtMs);
+    this.entries.set(jti, expiresAtMs + DENY_GRACE_MS);
     this.sweep();
   }
 
@@ -53,7 +60,7 @@ export class RedisTokenDenyList implements TokenDenyList {
   ) {}
 
   async deny(jti: string, expiresAtMs: number): Promise<void> {
-    const ttl = Math.ceil(expiresAtMs - this.clock.now());
+    const ttl = Math.ceil(expiresAtMs + DENY_GRACE_MS - this.clock.now());
     if (ttl > 0) await this.redis.set(this.prefix + jti, '1', 'PX', ttl);
   }
 
