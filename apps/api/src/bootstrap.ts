@@ -1,11 +1,19 @@
 import { type INestApplication, VersioningType } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { AuthErrorFilter } from '@bastion/auth';
-import { createHttpApp } from '@bastion/http-app';
-import { ProblemDetailsFilter } from '@bastion/problem-details';
+import { Reflector } from '@nestjs/core';
+import { DeprecationInterceptor } from '@bastion/versioning';
 import { AppModule } from './app.module';
-import { validationPipe } from './common/validation';
+import { createPlatformApp } from './common/http-platform';
 import { apiConfig } from './config';
+
+/**
+ * The demo's versioning policy: v1 is deprecated in favour of v2 and will be
+ * retired on the sunset date (docs/versioning.md).
+ */
+export const API_V1_DEPRECATION = {
+  since: new Date('2026-11-01T00:00:00Z'),
+  sunset: new Date('2027-11-01T00:00:00Z'),
+  policyUrl: 'https://github.com/bastion-dev/bastion/blob/main/docs/versioning.md',
+};
 
 /**
  * Builds the API from the environment without listening: `main.ts`, the
@@ -13,16 +21,9 @@ import { apiConfig } from './config';
  */
 export async function createApiApp(): Promise<{ app: INestApplication; port: number; host: string }> {
   const config = apiConfig();
-  const app = await createHttpApp(AppModule, {
-    adapter: config.HTTP_ADAPTER,
-    trustProxy: config.TRUST_PROXY,
-    logLevel: config.LOG_LEVEL,
-  });
+  const app = await createPlatformApp(AppModule, config);
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
-  // Filters registered later are consulted first: AuthErrorFilter answers
-  // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)), app.get(AuthErrorFilter));
-  app.useGlobalPipes(validationPipe());
+  app.useGlobalInterceptors(new DeprecationInterceptor(app.get(Reflector), { deprecated: { '1': API_V1_DEPRECATION }, defaultVersion: '1' }));
   await app.init();
   return { app, port: config.PORT, host: config.HOST };
 }

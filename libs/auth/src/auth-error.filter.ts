@@ -50,7 +50,7 @@ export class AuthErrorFilter implements ExceptionFilter {
 
   catch(error: AuthError, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<{ url?: string; originalUrl?: string }>();
+    const request = http.getRequest<{ url?: string; originalUrl?: string; id?: unknown }>();
     const response = http.getResponse<unknown>();
     const adapter = this.adapterHost.httpAdapter;
     const status = STATUS[error.code] ?? 500;
@@ -69,6 +69,7 @@ export class AuthErrorFilter implements ExceptionFilter {
       detail: serverSide ? 'The server could not complete the request.' : error.message,
       instance: (request.originalUrl ?? request.url ?? '').split('?')[0] ?? '',
       ...(serverSide ? {} : { code: error.code }),
+      ...(typeof request.id === 'string' ? { requestId: request.id } : {}),
     };
     adapter.reply(response, JSON.stringify(body), status);
   }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { flag, oneOf, urlWithScheme } from './fields';
+import { oneOf, urlWithScheme } from './fields';
 
 /** Variables every Bastion app reads: where its data lives and how it logs. */
 export const runtimeEnv = z.object({
@@ -25,10 +25,36 @@ export const redisEnv = z.object({
   REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'Redis').optional(),
 });
 
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_KEYWORDS.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies to believe about the client address: `false`, a hop count,
+ * or a comma list of addresses / CIDRs / `loopback`. Never `true` (then any
+ * client could pick its own address through X-Forwarded-For).
+ */
+export function trustProxy() {
+  return z
+    .string()
+    .refine((v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every((e) => isAddressOrCidr(e.trim())), {
+      error: 'must be false, a hop count, or a comma list of proxy addresses/CIDRs (never true)',
+    })
+    .transform((v): false | number | string => (v === 'false' ? false : /^\d{1,2}$/.test(v) ? Number(v) : v.split(',').map((e) => e.trim()).join(',')))
+    .default(false);
+}
+
 /** How an HTTP app listens. */
 export const httpEnv = z.object({
   HTTP_ADAPTER: oneOf(['fastify', 'express'] as const, 'fastify'),
-  TRUST_PROXY: flag(false),
+  TRUST_PROXY: trustProxy(),
   HOST: z
     .string()
     .refine((v) => isIP(v) !== 0 || v === 'localhost', { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })

@@ -1,5 +1,7 @@
 import type { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import type { SecureContextOptions } from 'node:tls';
 
 /** The HTTP servers Nest can run on. */
 export type HttpAdapterName = 'fastify' | 'express';
@@ -8,12 +10,45 @@ export type HttpAdapterName = 'fastify' | 'express';
 export interface HttpAppOptions {
   /** Default `fastify` (about 5× the throughput of Express on the same machine). */
   adapter?: HttpAdapterName;
-  /** Trust `X-Forwarded-*` from a proxy in front. Default false: the socket address is the client. */
-  trustProxy?: boolean;
+  /**
+   * Which proxies' `X-Forwarded-*` to believe: `false` (default: the socket
+   * address is the client), a hop count, or a comma list of proxy addresses
+   * / CIDRs (`10.0.0.0/8, loopback`). Never `true`: any client could then
+   * name its own address.
+   */
+  trustProxy?: false | number | string;
+  /** Serve HTTPS with this certificate and key (PEM). TLS 1.2 or newer, modern ciphers only. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Take a well-formed `X-Request-Id` from the client, or make one; echo it on every response. Default true. */
+  requestId?: boolean;
   /** Largest request body in bytes. Default 100 kB. */
   bodyLimit?: number;
   /** The lowest level logged: `fatal` … `verbose`. Default `info`. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+}
+
+/** What a client-supplied request id may look like; anything else is replaced. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+// Mozilla's "intermediate" TLS configuration: TLS 1.2 with AEAD ECDHE suites, and TLS 1.3.
+const TLS: SecureContextOptions = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: false,
+};
+
+function requestIdFrom(header: unknown): string {
+  return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -43,6 +78,9 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     throw new Error(`http-app option "logLevel" must be one of: ${LOG_LEVEL_NAMES.join(', ')}`);
   }
   const trustProxy = options.trustProxy ?? false;
+  if ((trustProxy as unknown) === true) throw new Error('http-app option "trustProxy" must be false, a hop count or a list of proxy addresses, never true');
+  const https = options.https ? { ...TLS, cert: options.https.cert, key: options.https.key } : undefined;
+  const requestId = options.requestId ?? true;
   const common = {
     logger: logLevelsFrom(options.logLevel ?? 'info'),
     // Errors at start-up reach the caller instead of ending the process.
@@ -50,18 +88,44 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
   };
   if (adapterName === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    const adapter = new FastifyAdapter({ bodyLimit, trustProxy });
-    return NestFactory.create(root, adapter as never, common);
+    const adapter = new FastifyAdapter({
+      bodyLimit,
+      trustProxy,
+      ...(https ? { https } : {}),
+      // Prototype-poisoning keys in a JSON body are a 400 before any handler runs.
+      onProtoPoisoning: 'error',
+      onConstructorPoisoning: 'error',
+      ...(requestId ? { genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']) } : {}),
+    } as never);
+    const app = await NestFactory.create(root, adapter as never, common);
+    if (requestId) {
+      const fastify = (app as unknown as { getHttpAdapter(): { getInstance(): { addHook: Function } } }).getHttpAdapter().getInstance();
+      fastify.addHook('onRequest', (req: { id: string }, reply: { header(k: string, v: string): void }, done: () => void) => {
+        reply.header('x-request-id', req.id);
+        done();
+      });
+    }
+    return app as INestApplication;
   }
   if (adapterName === 'express') {
     const { ExpressAdapter } = await import('@nestjs/platform-express');
-    const app = await NestFactory.create(root, new ExpressAdapter(), { ...common, bodyParser: false });
+    const app = await NestFactory.create(root, new ExpressAdapter(), { ...common, bodyParser: false, ...(https ? { httpsOptions: https } : {}) });
     const express = app as unknown as {
+      use(fn: unknown): void;
       useBodyParser(type: string, options: { limit: number }): void;
       set(key: string, value: unknown): void;
       disable(key: string): void;
     };
-    express.useBodyParser('json', { limit: bodyLimit });
+    if (requestId) {
+      // Before the body parser, so that even a refused body gets its id.
+      express.use((req: { id?: string; headers: Record<string, unknown> }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+        req.id = requestIdFrom(req.headers['x-request-id']);
+        res.setHeader('x-request-id', req.id);
+        next();
+      });
+    }
+    // Strict JSON (objects and arrays only), like Fastify's parser.
+    express.useBodyParser('json', { limit: bodyLimit, strict: true } as never);
     express.useBodyParser('urlencoded', { limit: bodyLimit });
     express.set('trust proxy', trustProxy);
     express.disable('x-powered-by');

@@ -6,6 +6,32 @@ import { ProblemException } from './problem.exception';
 /** The media type of RFC 9457 problem details. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+// Errors raised before Nest's handlers by the HTTP stack (Express's
+// body-parser, Fastify's content parsers) carry a 4xx `status`/`statusCode`
+// and a `type`/`code`; their messages can name internals, so each known kind
+// gets a fixed detail.
+const CLIENT_ERROR_DETAILS: Record<string, string> = {
+  'entity.parse.failed': 'The body is not valid JSON',
+  'entity.too.large': 'The body is too large',
+  'encoding.unsupported': 'The body encoding is not supported',
+  'charset.unsupported': 'The body charset is not supported',
+  'request.aborted': 'The request was aborted',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty but content-type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The content type is not supported',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The content length does not match the body',
+};
+
+function clientErrorOf(exception: unknown): { status: number; detail: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const e = exception as { status?: unknown; statusCode?: unknown; type?: unknown; code?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status === undefined || status < 400 || status > 499) return undefined;
+  const kind = typeof e.type === 'string' ? e.type : typeof e.code === 'string' ? e.code : '';
+  return { status, detail: CLIENT_ERROR_DETAILS[kind] ?? 'The request could not be read' };
+}
+
 /** The JSON body the filter sends. */
 export interface ProblemBody {
   type: string;
@@ -14,6 +40,7 @@ export interface ProblemBody {
   detail: string;
   instance: string;
   code?: string;
+  requestId?: string;
   [extension: string]: unknown;
 }
 
@@ -50,11 +77,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<RequestLike>();
     const response = ctx.getResponse<unknown>();
     const body = this.toProblem(exception, request);
+    // The id of this request, as in the log line and the X-Request-Id header.
+    if (typeof request.id === 'string') body.requestId = request.id;
+    const ref = body.requestId ? ` [${body.requestId}]` : '';
     if (!(exception instanceof HttpException)) {
       // Unexpected: the whole error goes to the log, nothing of it to the client.
-      this.logger.error(`${body.status} ${body.instance}`, exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error(`${body.status} ${body.instance}${ref}`, exception instanceof Error ? exception.stack : String(exception));
     } else if (body.status >= 500) {
-      this.logger.warn(`${body.status} ${body.instance}: ${body.detail}`);
+      this.logger.warn(`${body.status} ${body.instance}${ref}: ${body.detail}`);
     }
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
@@ -93,6 +123,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         }
       }
       return { ...extensions, type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, instance };
+    }
+    const clientError = clientErrorOf(exception);
+    if (clientError) {
+      return { type: 'about:blank', title: STATUS_CODES[clientError.status] ?? 'Error', status: clientError.status, detail: clientError.detail, instance };
     }
     return {
       type: 'about:blank',

@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthPrincipal } from '@bastion/auth';
 import { type Document, PrismaService, type Prisma } from '@bastion/database';
+import { DocumentsListService } from './documents-list.service';
 import type { CreateDocumentDto } from './dto/create-document.dto';
 
 /**
@@ -10,13 +11,18 @@ import type { CreateDocumentDto } from './dto/create-document.dto';
  */
 @Injectable()
 export class DocumentsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly lists: DocumentsListService,
+  ) {}
 
   /** Another tenant's document is "not found" (no existence leak); a forbidden one in the tenant is 403. */
   async read(principal: AuthPrincipal, id: string): Promise<Document> {
     const doc = await this.prisma.document.findFirst({ where: { id, tenantId: principal.attributes.tid } });
     if (!doc) throw new NotFoundException('No such document');
-    if (!this.mayRead(principal, doc)) throw new ForbiddenException('You may not read this document');
+    // The same rule as the lists use, so a read never allows what a list hides.
+    const readable = await this.prisma.document.count({ where: { AND: [{ id }, this.lists.readableWhere(principal)] } });
+    if (!readable) throw new ForbiddenException('You may not read this document');
     return doc;
   }
 
@@ -32,12 +38,5 @@ export class DocumentsService {
       ownerId: principal.sub,
     };
     return this.prisma.document.create({ data });
-  }
-
-  private mayRead(principal: AuthPrincipal, doc: Document): boolean {
-    const { role, dept } = principal.attributes;
-    if (role === 'admin') return true;
-    if (doc.classification !== 'confidential') return role === 'editor' || role === 'viewer';
-    return role === 'editor' && doc.department === dept;
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Put, Req } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
+import { SuccessorVersion } from '@bastion/versioning';
 import { AuthService } from '../auth/auth.service';
 import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -16,6 +17,7 @@ export class UsersController {
 
   @Auth('jwt', 'api-key')
   @Scopes('profile:read')
+  @SuccessorVersion('/v2/users/me')
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeDto> {
     const user = await this.prisma.user.findUnique({

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import type { INestApplication } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AuthErrorFilter } from '@bastion/auth';
+import { ConfigError } from '@bastion/config';
+import { createHttpApp, type HttpAppOptions } from '@bastion/http-app';
+import { ProblemDetailsFilter } from '@bastion/problem-details';
+import { applySecurityHeaders, RequireHttpsGuard } from '@bastion/security-headers';
+import { BodyLimitGuard, createValidationPipe, JsonShapePipe } from '@bastion/validation';
+
+/** The transport settings an app reads from its environment. */
+export interface PlatformSettings {
+  HTTP_ADAPTER: 'fastify' | 'express';
+  TRUST_PROXY: false | number | string;
+  LOG_LEVEL: NonNullable<HttpAppOptions['logLevel']>;
+  BODY_LIMIT?: number;
+  CORS_ORIGINS?: string[];
+  TLS_CERT_FILE?: string;
+  TLS_KEY_FILE?: string;
+  REQUIRE_HTTPS?: boolean;
+}
+
+function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new ConfigError([{ variable, message: `cannot read ${path}` }]);
+  }
+}
+
+/**
+ * The request pipeline every Bastion app shares, in order: adapter (TLS,
+ * proxy trust, body limit, request id) → security headers and CORS →
+ * HTTPS-only and per-route body limits → authentication → shape checks →
+ * DTO validation → handler; errors → problem details.
+ */
+export async function createPlatformApp(root: new (...args: never[]) => unknown, s: PlatformSettings): Promise<INestApplication> {
+  const https = s.TLS_CERT_FILE && s.TLS_KEY_FILE ? { cert: readPem('TLS_CERT_FILE', s.TLS_CERT_FILE), key: readPem('TLS_KEY_FILE', s.TLS_KEY_FILE) } : undefined;
+  const app = await createHttpApp(root, {
+    adapter: s.HTTP_ADAPTER,
+    trustProxy: s.TRUST_PROXY,
+    logLevel: s.LOG_LEVEL,
+    bodyLimit: s.BODY_LIMIT,
+    https,
+  });
+  await applySecurityHeaders(app, {
+    corsOrigins: s.CORS_ORIGINS,
+    // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
+    relaxedCsp: [{ prefix: '/docs', policy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
+  });
+  const reflector = app.get(Reflector);
+  const guards = s.REQUIRE_HTTPS ? [new RequireHttpsGuard(['/health/']), new BodyLimitGuard(reflector)] : [new BodyLimitGuard(reflector)];
+  app.useGlobalGuards(...guards);
+  // Filters registered later are consulted first: AuthErrorFilter answers
+  // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
+  const filters: object[] = [new ProblemDetailsFilter(app.get(HttpAdapterHost))];
+  try {
+    filters.push(app.get(AuthErrorFilter));
+  } catch {
+    // An app without the auth module (the auth server) has no AuthError to render.
+  }
+  app.useGlobalFilters(...(filters as ProblemDetailsFilter[]));
+  app.useGlobalPipes(new JsonShapePipe(), createValidationPipe());
+  return app;
+}

@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+
+/** A path prefix that gets its own Content-Security-Policy (e.g. an API docs UI). */
+export interface RelaxedCsp {
+  prefix: string;
+  /** The full policy for that prefix, e.g. `default-src 'self'; img-src 'self' data:`. */
+  policy: string;
+}
+
+/** Options of {@link applySecurityHeaders}. */
+export interface SecurityHeadersOptions {
+  /** `Strict-Transport-Security` max-age in seconds; default one year; 0 turns HSTS off (plain-HTTP development). */
+  hstsMaxAge?: number;
+  /** Add `preload` to HSTS (only once the domain is on the preload list). Default false. */
+  hstsPreload?: boolean;
+  /** Origins allowed by CORS, exactly (`https://app.example.com`). Default none: no CORS headers at all. */
+  corsOrigins?: string[];
+  /** Paths with a looser CSP than the API's `default-src 'none'`. */
+  relaxedCsp?: RelaxedCsp[];
+  /** Send `Cache-Control: no-store` unless a route sets its own. Default true. */
+  noStore?: boolean;
+}
+
+/** The API's CSP: nothing may load, nothing may frame it (an API serves data, not documents). */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+function helmetOptions(options: SecurityHeadersOptions) {
+  const maxAge = options.hstsMaxAge ?? 31_536_000;
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // ASVS v5 3.4.1: at least a year, subdomains included.
+    strictTransportSecurity: maxAge > 0 ? { maxAge, includeSubDomains: true, preload: options.hstsPreload ?? false } : false,
+    referrerPolicy: { policy: 'no-referrer' as const },
+    crossOriginOpenerPolicy: { policy: 'same-origin' as const },
+    crossOriginResourcePolicy: { policy: 'same-origin' as const },
+    crossOriginEmbedderPolicy: false,
+    // helmet sends X-XSS-Protection: 0 (the old auditor did more harm than good), nosniff, and removes X-Powered-By.
+  };
+}
+
+function validate(options: SecurityHeadersOptions): void {
+  const maxAge = options.hstsMaxAge ?? 31_536_000;
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error('security-headers option "hstsMaxAge" must be a whole number of seconds >= 0');
+  for (const origin of options.corsOrigins ?? []) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new Error(`security-headers option "corsOrigins": "${origin}" is not an origin`);
+    }
+    if (parsed.origin !== origin) throw new Error(`security-headers option "corsOrigins": "${origin}" must be scheme://host[:port] with no path`);
+  }
+  for (const r of options.relaxedCsp ?? []) {
+    if (!r.prefix.startsWith('/') || /[\r\n]/.test(r.policy)) throw new Error('security-headers option "relaxedCsp" needs a prefix starting with / and a one-line policy');
+  }
+}
+
+/**
+ * Helmet tuned for a JSON API, on Express (`helmet`) or Fastify
+ * (`@fastify/helmet`); CORS for an allowlist of origins only; and
+ * `Cache-Control: no-store` so that no proxy or browser keeps a response
+ * meant for one caller. Call it before `app.init()`/`listen()`.
+ *
+ * @example await applySecurityHeaders(app, { corsOrigins: ['https://app.example.com'] });
+ * @see https://owasp.org/www-project-secure-headers/
+ */
+export async function applySecurityHeaders(app: INestApplication, options: SecurityHeadersOptions = {}): Promise<void> {
+  validate(options);
+  const adapter = app.getHttpAdapter();
+  const type = adapter.getType();
+  const relaxed = options.relaxedCsp ?? [];
+  const noStore = options.noStore ?? true;
+  const cspFor = (url: string) => relaxed.find((r) => url.startsWith(r.prefix))?.policy;
+
+  if (type === 'fastify') {
+    const fastify = adapter.getInstance() as {
+      register(plugin: unknown, opts: unknown): Promise<unknown>;
+      addHook(name: string, hook: (req: { url: string }, reply: { header(k: string, v: string): unknown }, done: () => void) => void): void;
+    };
+    const { default: fastifyHelmet } = await import('@fastify/helmet');
+    await fastify.register(fastifyHelmet, { ...helmetOptions(options), global: true });
+    fastify.addHook('onRequest', (req, reply, done) => {
+      if (noStore) reply.header('cache-control', 'no-store');
+      const policy = cspFor(req.url);
+      if (policy) reply.header('content-security-policy', policy);
+      done();
+    });
+  } else {
+    const { default: helmet } = await import('helmet');
+    const express = adapter.getInstance() as { use(fn: unknown): void };
+    express.use(helmet(helmetOptions(options)));
+    express.use((req: { url: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+      if (noStore) res.setHeader('cache-control', 'no-store');
+      const policy = cspFor(req.url);
+      if (policy) res.setHeader('content-security-policy', policy);
+      next();
+    });
+  }
+
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    app.enableCors({
+      // An allowlist compared exactly: never a reflected Origin, never `*` with credentials.
+      origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => cb(null, origin !== undefined && origins.includes(origin)),
+      credentials: true,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'deprecation', 'sunset', 'link'],
+      maxAge: 600,
+    });
+  }
+}

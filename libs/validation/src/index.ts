@@ -1,0 +1,5 @@
+export { createValidationPipe } from './validation-pipe';
+export { JsonShapePipe } from './json-shape.pipe';
+export type { JsonShapeOptions } from './json-shape.pipe';
+export { BodyLimit, BodyLimitGuard, BODY_LIMIT_KEY } from './body-limit';
+export type { FieldError } from './validation.error';

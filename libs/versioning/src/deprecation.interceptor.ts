@@ -1,0 +1,74 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata, VERSION_NEUTRAL } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { VERSION_METADATA } from '@nestjs/common/constants';
+import type { Observable } from 'rxjs';
+
+/** When a version was deprecated and when it goes away. */
+export interface DeprecatedVersion {
+  /** The date it was deprecated (RFC 9745 `Deprecation`). */
+  since: Date;
+  /** The date it stops answering (RFC 8594 `Sunset`). */
+  sunset: Date;
+  /** A page describing the deprecation (`Link: …; rel="deprecation"`). */
+  policyUrl?: string;
+}
+
+/** Options of {@link DeprecationInterceptor}. */
+export interface DeprecationOptions {
+  /** Deprecated versions by name (`'1'`). */
+  deprecated: Record<string, DeprecatedVersion>;
+  /** The version of routes that declare none (what `enableVersioning({ defaultVersion })` says). */
+  defaultVersion?: string;
+}
+
+/** Metadata key of {@link SuccessorVersion}. */
+export const SUCCESSOR_KEY = 'BASTION:SUCCESSOR_VERSION';
+
+/**
+ * Names the route that replaces this one in a newer version; sent as
+ * `Link: <path>; rel="successor-version"` (RFC 5829) while this one is deprecated.
+ *
+ * @example @SuccessorVersion('/v2/users/me') @Get('me') me() {}
+ */
+export const SuccessorVersion = (path: string) => SetMetadata(SUCCESSOR_KEY, path);
+
+/**
+ * Adds `Deprecation`, `Sunset` and `Link` headers to every answer of a
+ * deprecated API version.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9745 (Deprecation)
+ * @see https://www.rfc-editor.org/rfc/rfc8594 (Sunset)
+ */
+@Injectable()
+export class DeprecationInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly options: DeprecationOptions,
+  ) {
+    for (const [version, d] of Object.entries(options.deprecated)) {
+      if (!(d.since instanceof Date) || Number.isNaN(d.since.getTime()) || !(d.sunset instanceof Date) || Number.isNaN(d.sunset.getTime())) {
+        throw new Error(`versioning option "deprecated.${version}" needs valid since and sunset dates`);
+      }
+      if (d.sunset < d.since) throw new Error(`versioning option "deprecated.${version}": sunset comes before since`);
+    }
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const targets = [context.getHandler(), context.getClass()];
+    const declared = this.reflector.getAllAndOverride<string | string[] | symbol | undefined>(VERSION_METADATA, targets);
+    const versions = declared === undefined ? [this.options.defaultVersion] : declared === VERSION_NEUTRAL ? [] : [declared].flat();
+    const deprecated = versions.map((v) => (typeof v === 'string' ? this.options.deprecated[v] : undefined)).find(Boolean);
+    if (deprecated) {
+      const response = context.switchToHttp().getResponse<{ header?: (k: string, v: string) => unknown; setHeader?: (k: string, v: string) => unknown }>();
+      const set = (k: string, v: string) => (response.header ? response.header(k, v) : response.setHeader?.(k, v));
+      set('Deprecation', `@${Math.floor(deprecated.since.getTime() / 1000)}`);
+      set('Sunset', deprecated.sunset.toUTCString());
+      const links: string[] = [];
+      const successor = this.reflector.getAllAndOverride<string>(SUCCESSOR_KEY, targets);
+      if (successor) links.push(`<${successor}>; rel="successor-version"`);
+      if (deprecated.policyUrl) links.push(`<${deprecated.policyUrl}>; rel="deprecation"; type="text/html"`);
+      if (links.length) set('Link', links.join(', '));
+    }
+    return next.handle();
+  }
+}
