@@ -99,7 +99,7 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     } as never);
     const app = await NestFactory.create(root, adapter as never, common);
     if (requestId) {
-      const fastify = (app as unknown as { getHttpAdapter(): { getInstance(): { addHook: Function } } }).getHttpAdapter().getInstance();
+      const fastify = (app as unknown as { getHttpAdapter(): { getInstance(): { addHook(name: string, hook: (req: { id: string }, reply: { header(k: string, v: string): void }, done: () => void) => void): void } } }).getHttpAdapter().getInstance();
       fastify.addHook('onRequest', (req: { id: string }, reply: { header(k: string, v: string): void }, done: () => void) => {
         reply.header('x-request-id', req.id);
         done();
