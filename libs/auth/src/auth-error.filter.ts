@@ -21,6 +21,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   ERR_AUTH_INVALID_CREDENTIALS: 401,
   ERR_AUTH_PASSWORD_POLICY: 400,
   ERR_AUTH_RATE_LIMITED: 429,
+  ERR_AUTH_UNAVAILABLE: 503,
 };
 
 const TOKEN_ERRORS = new Set<AuthErrorCode>(['ERR_AUTH_TOKEN_INVALID', 'ERR_AUTH_TOKEN_EXPIRED', 'ERR_AUTH_TOKEN_REVOKED']);
@@ -55,6 +56,7 @@ export class AuthErrorFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const status = STATUS[error.code] ?? 500;
     const serverSide = status >= 500;
+    if (status === 503) adapter.setHeader(response, 'Retry-After', '5');
     if (serverSide) this.logger.error(`${error.code}: ${error.message}`, error.cause instanceof Error ? error.cause.stack : undefined);
 
     const challenge = this.challenge(error);
@@ -66,9 +68,9 @@ export class AuthErrorFilter implements ExceptionFilter {
       type: 'about:blank',
       title: STATUS_CODES[status] ?? 'Error',
       status,
-      detail: serverSide ? 'The server could not complete the request.' : error.message,
+      detail: status === 503 ? error.message : serverSide ? 'The server could not complete the request.' : error.message,
       instance: (request.originalUrl ?? request.url ?? '').split('?')[0] ?? '',
-      ...(serverSide ? {} : { code: error.code }),
+      ...(serverSide && status !== 503 ? {} : { code: error.code }),
       ...(typeof request.id === 'string' ? { requestId: request.id } : {}),
     };
     adapter.reply(response, JSON.stringify(body), status);

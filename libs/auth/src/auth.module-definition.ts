@@ -48,6 +48,12 @@ export interface AuthModuleOptions {
   refusedQueryParams?: string[];
   /** The time source. Default the system clock. */
   clock?: Clock;
+  /**
+   * What to do when a shared store (Redis) does not answer. Default closed
+   * for both: a login is refused with 503 rather than let through unlimited,
+   * and a bearer token with 503 rather than accepted unchecked for revocation.
+   */
+  failOpen?: { loginLimits?: boolean; denyList?: boolean };
 }
 
 export const {

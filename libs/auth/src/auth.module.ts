@@ -115,6 +115,7 @@ function tolerance(seconds = 5): number {
           o.attemptStore ?? new MemoryAttemptStore(clock),
           o.loginLimits ?? { perAccount: { max: 5, windowSeconds: 900 }, perAddress: { max: 20, windowSeconds: 900 } },
           clock,
+          o.failOpen?.loginLimits ?? false,
         ),
     },
     JwtStrategy,

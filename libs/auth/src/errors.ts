@@ -15,7 +15,8 @@ export type AuthErrorCode =
   | 'ERR_AUTH_INSUFFICIENT_SCOPE'
   | 'ERR_AUTH_INVALID_CREDENTIALS'
   | 'ERR_AUTH_PASSWORD_POLICY'
-  | 'ERR_AUTH_RATE_LIMITED';
+  | 'ERR_AUTH_RATE_LIMITED'
+  | 'ERR_AUTH_UNAVAILABLE';
 
 /**
  * The one error type of `@bastion/auth`. `message` is safe for a client;

@@ -52,6 +52,7 @@ const authLib = AuthLibModule.forRootAsync({
       loginLimits: { perAccount: limit(cfg.RATE_LIMIT_LOGIN), perAddress: limit(cfg.RATE_LIMIT_LOGIN_ADDRESS) },
       attributeClaims: [...ATTRIBUTE_CLAIMS],
       defaultMethods: ['jwt'],
+      failOpen: { loginLimits: cfg.LOGIN_LIMITS_FAIL_OPEN, denyList: cfg.TOKEN_REVOCATION_FAIL_OPEN },
     };
   },
 });

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { ConfigError, parseEnv, runtimeEnv } from '@bastion/config';
+import { ConfigError, flag, parseEnv, runtimeEnv } from '@bastion/config';
 import { z } from 'zod';
 
 const duration = (fallback: string) =>
@@ -35,6 +35,8 @@ export const authConfig = registerAs('auth', () => {
       JWT_SIGNING_KEYS: signingKeys.optional(),
       RATE_LIMIT_LOGIN: rate('5/15m'),
       RATE_LIMIT_LOGIN_ADDRESS: rate('20/15m'),
+      LOGIN_LIMITS_FAIL_OPEN: flag(false),
+      TOKEN_REVOCATION_FAIL_OPEN: flag(false),
       API_KEY_PREFIX: z
         .string()
         .regex(/^[a-z][a-z0-9_]{0,15}_$/, { error: 'must be lower-case letters, digits and _ ending in _ (e.g. bst_live_)' })

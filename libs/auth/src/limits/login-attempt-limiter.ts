@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { Logger } from '@nestjs/common';
 import type { Clock } from '../clock';
 import { AuthError } from '../errors';
 import type { AttemptStore } from './attempt-store';
@@ -53,10 +54,15 @@ export function addressKey(address: string): string {
  * password is refused until the window ends.
  */
 export class LoginAttemptLimiter {
+  private readonly logger = new Logger('LoginLimits');
+  private warnedAt = 0;
+
   constructor(
     private readonly store: AttemptStore,
     private readonly limits: LoginLimits,
     private readonly clock: Clock,
+    /** When the store fails: refuse the login (503, default) or let it through unlimited. */
+    private readonly failOpen = false,
   ) {
     for (const [name, limit] of Object.entries(limits) as [string, RateLimit][]) {
       if (!Number.isInteger(limit?.max) || limit.max < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
@@ -67,6 +73,22 @@ export class LoginAttemptLimiter {
 
   /** Counts an attempt; throws `ERR_AUTH_RATE_LIMITED` (with the wait) when over a limit. */
   async begin(account: string, address: string): Promise<LoginAttempt> {
+    try {
+      return await this.count(account, address);
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      const now = this.clock.now();
+      if (now - this.warnedAt > 60_000) {
+        this.warnedAt = now;
+        this.logger.error(`login-limit store failed (${this.failOpen ? 'letting logins through' : 'refusing logins'}): ${(error as Error).message}`);
+      }
+      if (!this.failOpen) throw new AuthError('ERR_AUTH_UNAVAILABLE', 'Sign-in is temporarily unavailable; try again shortly', { cause: error });
+      const noop = async () => undefined;
+      return { succeeded: noop, failed: noop };
+    }
+  }
+
+  private async count(account: string, address: string): Promise<LoginAttempt> {
     const accountKey = `acct:${createHash('sha256').update(account.toLowerCase()).digest('hex')}`;
     const addrKey = `addr:${addressKey(address)}`;
     const [acct, addr] = await Promise.all([
@@ -85,9 +107,10 @@ export class LoginAttemptLimiter {
       });
     }
     return {
-      succeeded: () => this.store.reset(accountKey),
+      // Bookkeeping after the answer is known must not turn it into an error.
+      succeeded: () => this.store.reset(accountKey).catch(() => undefined),
       failed: async () => {
-        await this.store.hit(addrKey, this.limits.perAddress.windowSeconds * 1000);
+        await this.store.hit(addrKey, this.limits.perAddress.windowSeconds * 1000).catch(() => undefined);
       },
     };
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition';
@@ -18,6 +18,9 @@ const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly attributeClaims: readonly string[];
+  private readonly denyListFailOpen: boolean;
+  private readonly logger = new Logger('JwtStrategy');
+  private warnedAt = 0;
 
   constructor(
     private readonly tokens: AccessTokenService,
@@ -30,6 +33,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       secretOrKeyProvider: (_req: unknown, _token: unknown, done: (e: Error) => void) => done(new Error('unused')),
     });
     this.attributeClaims = options.attributeClaims ?? [];
+    this.denyListFailOpen = options.failOpen?.denyList ?? false;
   }
 
   override authenticate(req: Parameters<typeof fromBearer>[0]): void {
@@ -49,9 +53,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     throw new Error('JwtStrategy.validate is not used');
   }
 
+  private async isDenied(jti: string): Promise<boolean> {
+    try {
+      return await this.denyList.isDenied(jti);
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.warnedAt > 60_000) {
+        this.warnedAt = now;
+        this.logger.error(`deny list failed (${this.denyListFailOpen ? 'accepting' : 'refusing'} tokens): ${(error as Error).message}`);
+      }
+      if (this.denyListFailOpen) return false;
+      throw new AuthError('ERR_AUTH_UNAVAILABLE', 'Token checks are temporarily unavailable; try again shortly', { cause: error });
+    }
+  }
+
   private async principalOf(token: string): Promise<AuthPrincipal> {
     const { payload } = await this.tokens.verify(token);
-    if (await this.denyList.isDenied(payload.jti)) {
+    if (await this.isDenied(payload.jti)) {
       throw new AuthError('ERR_AUTH_TOKEN_REVOKED', 'The access token has been revoked');
     }
     const attributes: Record<string, string> = {};
