@@ -9,7 +9,8 @@ const GLOBEX_PUBLIC_DOC = '0b6c3c8e-0000-4000-8000-000000000007';
 // API keys: shown once, stored as a digest, header only, scoped, and every
 // bad key refused the same way.
 describe('API keys (e2e)', () => {
-  const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m' };
+  // Creation limits have their own spec; this one creates many keys.
+  const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API_KEY_CREATE: '1000/1h' };
   let db: DatabaseConnection;
   let api: RunningApp;
   let prisma: PrismaService;
@@ -38,6 +39,7 @@ describe('API keys (e2e)', () => {
       detail: 'The API key is invalid, expired or revoked',
       instance: '/v1/users/me',
       code: 'ERR_AUTH_API_KEY_INVALID',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(res.headers.get('www-authenticate')).toBe('ApiKey realm="bastion", header="X-API-Key"');
   }
@@ -56,7 +58,7 @@ describe('API keys (e2e)', () => {
     const list = await call(api.url, 'GET', '/v1/api-keys', { token: alice });
     expect(list.status).toBe(200);
     const listed = list.body.find((k: { id: string }) => k.id === res.body.id);
-    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt', 'scopes']);
+    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'rateLimit', 'revokedAt', 'scopes']);
     expect(JSON.stringify(list.body)).not.toContain(res.body.key);
   });
 

@@ -94,9 +94,12 @@ describe('request protection (e2e)', () => {
       expectProblem(await call(api.url, 'GET', '/v1/documents/1%20OR%201=1', { token }), 400);
     });
 
-    it('malformed JSON is a 400 problem', async () => {
+    it('malformed JSON is a 400 problem, with the security headers and request id', async () => {
       const res = await fetch(`${api.url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
       expectProblem({ status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }, 400);
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it.each([
@@ -144,7 +147,7 @@ describe('request protection (e2e)', () => {
       expect(res.headers.get('deprecation')).toBe(`@${Date.parse('2026-11-01T00:00:00Z') / 1000}`);
       expect(res.headers.get('sunset')).toBe('Mon, 01 Nov 2027 00:00:00 GMT');
       expect(res.headers.get('link')).toContain('</v2/users/me>; rel="successor-version"');
-      expect(res.headers.get('link')).toContain('rel="deprecation"');
+      expect((await call(api.url, 'GET', '/v2/users/me', { token })).headers.get('link')).toBeNull();
     });
 
     it('v2 of /users/me is lean and not deprecated', async () => {
@@ -214,6 +217,10 @@ describe('request protection (e2e)', () => {
         expectProblem(plain, 403);
         expect(plain.body.code).toBe('ERR_HTTPS_REQUIRED');
         expect(plain.headers.get('location')).toBeNull();
+        // Before anything else: no credential, an unknown route or a login body changes nothing.
+        expect((await call(strict.url, 'GET', '/v1/users/me')).body.code).toBe('ERR_HTTPS_REQUIRED');
+        expect((await call(strict.url, 'GET', '/v1/no-such-route')).body.code).toBe('ERR_HTTPS_REQUIRED');
+        expect((await call(strict.url, 'POST', '/v1/auth/login', { body: { email: 'alice@example.com', password: 'x' } })).body.code).toBe('ERR_HTTPS_REQUIRED');
         const proxied = await call(strict.url, 'GET', '/v1/users/me', { token, headers: { 'x-forwarded-proto': 'https' } });
         expect(proxied.status).toBe(200);
         expect((await call(strict.url, 'GET', '/health/live')).status).toBe(200);

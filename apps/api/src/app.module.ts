@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { Public } from '@bastion/auth';
+import { SkipThrottle } from '@bastion/throttling';
 import { HealthController, HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
@@ -9,11 +10,14 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { apiConfigs, databaseConfig, redisConfig } from './config';
 import { DocumentsModule } from './documents/documents.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { UsersModule } from './users/users.module';
 
-// Probes carry no credentials. The health lib knows nothing of the auth lib
-// (libs copy alone), so the app marks its controller public here.
+// Probes carry no credentials and must not be rate limited away. The health
+// lib knows nothing of the auth and throttling libs (libs copy alone), so the
+// app marks its controller here.
 Public()(HealthController);
+SkipThrottle()(HealthController);
 
 /** The demo API. Each feature is a module of its own folder. */
 @Module({
@@ -40,6 +44,8 @@ Public()(HealthController);
       }),
     }),
     AuthModule,
+    // After AuthModule: its guard must see the authenticated principal.
+    RateLimitsModule,
     UsersModule,
     ApiKeysModule,
     DocumentsModule,

@@ -12,7 +12,6 @@ import { apiConfig } from './config';
 export const API_V1_DEPRECATION = {
   since: new Date('2026-11-01T00:00:00Z'),
   sunset: new Date('2027-11-01T00:00:00Z'),
-  policyUrl: 'https://github.com/bastion-dev/bastion/blob/main/docs/versioning.md',
 };
 
 /**

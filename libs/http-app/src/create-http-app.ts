@@ -21,6 +21,12 @@ export interface HttpAppOptions {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** Take a well-formed `X-Request-Id` from the client, or make one; echo it on every response. Default true. */
   requestId?: boolean;
+  /**
+   * Runs on the new app before the body parsers are attached (Express runs
+   * middleware in order): register headers and transport checks here so
+   * that even a refused body gets them.
+   */
+  beforeBodyParsing?: (app: INestApplication) => Promise<void> | void;
   /** Largest request body in bytes. Default 100 kB. */
   bodyLimit?: number;
   /** The lowest level logged: `fatal` … `verbose`. Default `info`. */
@@ -105,6 +111,7 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
         done();
       });
     }
+    await options.beforeBodyParsing?.(app as INestApplication);
     return app as INestApplication;
   }
   if (adapterName === 'express') {
@@ -124,7 +131,9 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
         next();
       });
     }
-    // Strict JSON (objects and arrays only), like Fastify's parser.
+    await options.beforeBodyParsing?.(app);
+    // Strict JSON: objects and arrays only at the top level (Fastify's parser
+    // also takes a bare value; a DTO refuses one either way).
     express.useBodyParser('json', { limit: bodyLimit, strict: true } as never);
     express.useBodyParser('urlencoded', { limit: bodyLimit });
     express.set('trust proxy', trustProxy);

@@ -1,3 +1,2 @@
-export { applySecurityHeaders, API_CSP } from './security-headers';
+export { applySecurityHeaders } from './security-headers';
 export type { SecurityHeadersOptions, RelaxedCsp } from './security-headers';
-export { RequireHttpsGuard } from './require-https.guard';

@@ -19,10 +19,27 @@ export interface SecurityHeadersOptions {
   relaxedCsp?: RelaxedCsp[];
   /** Send `Cache-Control: no-store` unless a route sets its own. Default true. */
   noStore?: boolean;
+  /**
+   * Refuse plain HTTP with 403 before anything else runs (no redirect: the
+   * credentials would already have crossed in clear; ASVS v5 12.2.1). Paths
+   * under `exceptPrefixes` (e.g. `/health/`) stay reachable. Behind a proxy
+   * the adapter's proxy trust decides what the protocol is.
+   */
+  requireHttps?: { exceptPrefixes?: string[] };
 }
 
-/** The API's CSP: nothing may load, nothing may frame it (an API serves data, not documents). */
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+const HTTPS_REQUIRED = JSON.stringify({
+  type: 'about:blank',
+  title: 'Forbidden',
+  status: 403,
+  detail: 'This API is served over HTTPS only',
+  code: 'ERR_HTTPS_REQUIRED',
+});
+
+function matchesPrefix(url: string, prefix: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
 
 function helmetOptions(options: SecurityHeadersOptions) {
   const maxAge = options.hstsMaxAge ?? 31_536_000;
@@ -50,6 +67,9 @@ function validate(options: SecurityHeadersOptions): void {
     }
     if (parsed.origin !== origin) throw new Error(`security-headers option "corsOrigins": "${origin}" must be scheme://host[:port] with no path`);
   }
+  for (const p of options.requireHttps?.exceptPrefixes ?? []) {
+    if (!p.startsWith('/')) throw new Error('security-headers option "requireHttps.exceptPrefixes" entries must start with /');
+  }
   for (const r of options.relaxedCsp ?? []) {
     if (!r.prefix.startsWith('/') || /[\r\n]/.test(r.policy)) throw new Error('security-headers option "relaxedCsp" needs a prefix starting with / and a one-line policy');
   }
@@ -70,12 +90,18 @@ export async function applySecurityHeaders(app: INestApplication, options: Secur
   const type = adapter.getType();
   const relaxed = options.relaxedCsp ?? [];
   const noStore = options.noStore ?? true;
-  const cspFor = (url: string) => relaxed.find((r) => url.startsWith(r.prefix))?.policy;
+  const cspFor = (url: string) => relaxed.find((r) => matchesPrefix(url, r.prefix))?.policy;
+  const https = options.requireHttps;
+  const plainHttpRefused = (protocol: string | undefined, url: string) =>
+    https !== undefined && protocol !== 'https' && !(https.exceptPrefixes ?? []).some((p) => matchesPrefix(url, p));
 
   if (type === 'fastify') {
     const fastify = adapter.getInstance() as {
       register(plugin: unknown, opts: unknown): Promise<unknown>;
-      addHook(name: string, hook: (req: { url: string }, reply: { header(k: string, v: string): unknown }, done: () => void) => void): void;
+      addHook(
+        name: string,
+        hook: (req: { url: string; protocol?: string }, reply: { header(k: string, v: string): unknown; code(n: number): { send(b: string): unknown } }, done: () => void) => void,
+      ): void;
     };
     const { default: fastifyHelmet } = await import('@fastify/helmet');
     await fastify.register(fastifyHelmet, { ...helmetOptions(options), global: true });
@@ -83,16 +109,27 @@ export async function applySecurityHeaders(app: INestApplication, options: Secur
       if (noStore) reply.header('cache-control', 'no-store');
       const policy = cspFor(req.url);
       if (policy) reply.header('content-security-policy', policy);
+      if (plainHttpRefused(req.protocol, req.url)) {
+        reply.header('content-type', 'application/problem+json');
+        reply.code(403).send(HTTPS_REQUIRED);
+        return;
+      }
       done();
     });
   } else {
     const { default: helmet } = await import('helmet');
     const express = adapter.getInstance() as { use(fn: unknown): void };
     express.use(helmet(helmetOptions(options)));
-    express.use((req: { url: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+    express.use((req: { url: string; protocol?: string }, res: { setHeader(k: string, v: string): void; statusCode: number; end(b: string): void }, next: () => void) => {
       if (noStore) res.setHeader('cache-control', 'no-store');
       const policy = cspFor(req.url);
       if (policy) res.setHeader('content-security-policy', policy);
+      if (plainHttpRefused(req.protocol, req.url)) {
+        res.statusCode = 403;
+        res.setHeader('content-type', 'application/problem+json');
+        res.end(HTTPS_REQUIRED);
+        return;
+      }
       next();
     });
   }

@@ -33,8 +33,11 @@ export const SUCCESSOR_KEY = 'BASTION:SUCCESSOR_VERSION';
 export const SuccessorVersion = (path: string) => SetMetadata(SUCCESSOR_KEY, path);
 
 /**
- * Adds `Deprecation`, `Sunset` and `Link` headers to every answer of a
- * deprecated API version.
+ * Adds `Deprecation`, `Sunset` and `Link` headers to answers of a deprecated
+ * API version that reach the interceptor chain: the handler's answers and
+ * errors from pipes and handlers, not refusals by guards or the adapter.
+ * The version is the one the request used (its `/v<version>/` prefix under
+ * URI versioning), else the route's declared version.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9745 (Deprecation)
  * @see https://www.rfc-editor.org/rfc/rfc8594 (Sunset)
@@ -55,8 +58,10 @@ export class DeprecationInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const targets = [context.getHandler(), context.getClass()];
+    const request = context.switchToHttp().getRequest<{ url?: string; originalUrl?: string }>();
+    const used = /^\/v([^/?]+)(?:[/?]|$)/.exec(request.originalUrl ?? request.url ?? '')?.[1];
     const declared = this.reflector.getAllAndOverride<string | string[] | symbol | undefined>(VERSION_METADATA, targets);
-    const versions = declared === undefined ? [this.options.defaultVersion] : declared === VERSION_NEUTRAL ? [] : [declared].flat();
+    const versions = used !== undefined ? [used] : declared === undefined ? [this.options.defaultVersion] : declared === VERSION_NEUTRAL ? [] : [declared].flat();
     const deprecated = versions.map((v) => (typeof v === 'string' ? this.options.deprecated[v] : undefined)).find(Boolean);
     if (deprecated) {
       const response = context.switchToHttp().getResponse<{ header?: (k: string, v: string) => unknown; setHeader?: (k: string, v: string) => unknown }>();

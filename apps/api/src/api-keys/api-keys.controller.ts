@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
+import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -13,6 +14,7 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
+  @RateTier('apiKeyCreate')
   @Post()
   create(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.apiKeys.create(principal, dto);

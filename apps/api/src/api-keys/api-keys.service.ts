@@ -10,7 +10,7 @@ export const MAX_ACTIVE_KEYS = 25;
 /** Longest lifetime a key may be given. */
 const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
-const LISTED = { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+const LISTED = { id: true, name: true, prefix: true, scopes: true, rateLimit: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
 
 /** The caller's own API keys. */
 @Injectable()
@@ -40,11 +40,21 @@ export class ApiKeysService {
         name: dto.name,
         scopes: dto.scopes,
         expiresAt: dto.expiresAt ?? null,
+        rateLimit: dto.rateLimitPerMinute ?? null,
         prefix: generated.prefix,
         digest: generated.digest,
       },
     });
-    return { id: row.id, key: generated.key, prefix: row.prefix, name: row.name, scopes: row.scopes, expiresAt: row.expiresAt, createdAt: row.createdAt };
+    return {
+      id: row.id,
+      key: generated.key,
+      prefix: row.prefix,
+      name: row.name,
+      scopes: row.scopes,
+      rateLimitPerMinute: row.rateLimit,
+      expiresAt: row.expiresAt,
+      createdAt: row.createdAt,
+    };
   }
 
   list(principal: AuthPrincipal): Promise<ApiKeyDto[]> {

@@ -20,7 +20,12 @@ export class PrismaApiKeyStore implements ApiKeyStore {
       revokedAt: row.revokedAt,
       lastUsedAt: row.lastUsedAt,
       ownerActive: row.user.status === 'active',
-      attributes: { tid: row.user.tenantId, role: row.user.role, dept: row.user.department },
+      attributes: {
+        tid: row.user.tenantId,
+        role: row.user.role,
+        dept: row.user.department,
+        ...(row.rateLimit ? { rl: String(row.rateLimit) } : {}),
+      },
     };
   }
 

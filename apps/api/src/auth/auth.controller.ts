@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal, Public } from '@bastion/auth';
+import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -19,6 +20,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateTier('refresh')
   @Post('refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {

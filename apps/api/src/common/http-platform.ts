@@ -5,7 +5,7 @@ import { AuthErrorFilter } from '@bastion/auth';
 import { ConfigError } from '@bastion/config';
 import { createHttpApp, type HttpAppOptions } from '@bastion/http-app';
 import { ProblemDetailsFilter } from '@bastion/problem-details';
-import { applySecurityHeaders, RequireHttpsGuard } from '@bastion/security-headers';
+import { applySecurityHeaders } from '@bastion/security-headers';
 import { BodyLimitGuard, createValidationPipe, JsonShapePipe } from '@bastion/validation';
 
 /** The transport settings an app reads from its environment. */
@@ -30,9 +30,11 @@ function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buff
 
 /**
  * The request pipeline every Bastion app shares, in order: adapter (TLS,
- * proxy trust, body limit, request id) → security headers and CORS →
- * HTTPS-only and per-route body limits → authentication → shape checks →
- * DTO validation → handler; errors → problem details.
+ * proxy trust, request id) → security headers, CORS and HTTPS-only (adapter
+ * hooks, so unknown routes and refused bodies get them too) → body parsing
+ * with the app-wide limit → guards (authentication, rate limits, per-route
+ * body limits) → shape checks → DTO validation → handler; errors → problem
+ * details.
  */
 export async function createPlatformApp(root: new (...args: never[]) => unknown, s: PlatformSettings): Promise<INestApplication> {
   const https = s.TLS_CERT_FILE && s.TLS_KEY_FILE ? { cert: readPem('TLS_CERT_FILE', s.TLS_CERT_FILE), key: readPem('TLS_KEY_FILE', s.TLS_KEY_FILE) } : undefined;
@@ -42,15 +44,16 @@ export async function createPlatformApp(root: new (...args: never[]) => unknown,
     logLevel: s.LOG_LEVEL,
     bodyLimit: s.BODY_LIMIT,
     https,
+    beforeBodyParsing: (created) =>
+      applySecurityHeaders(created, {
+        corsOrigins: s.CORS_ORIGINS,
+        // Probes of a load balancer may speak plain HTTP on the inside.
+        requireHttps: s.REQUIRE_HTTPS ? { exceptPrefixes: ['/health'] } : undefined,
+        // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
+        relaxedCsp: [{ prefix: '/docs', policy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
+      }),
   });
-  await applySecurityHeaders(app, {
-    corsOrigins: s.CORS_ORIGINS,
-    // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
-    relaxedCsp: [{ prefix: '/docs', policy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
-  });
-  const reflector = app.get(Reflector);
-  const guards = s.REQUIRE_HTTPS ? [new RequireHttpsGuard(['/health/']), new BodyLimitGuard(reflector)] : [new BodyLimitGuard(reflector)];
-  app.useGlobalGuards(...guards);
+  app.useGlobalGuards(new BodyLimitGuard(app.get(Reflector)));
   // Filters registered later are consulted first: AuthErrorFilter answers
   // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
   const filters: object[] = [new ProblemDetailsFilter(app.get(HttpAdapterHost))];

@@ -1,12 +1,13 @@
 import { apiConfig } from './api.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 
-export { apiConfig, authConfig, databaseConfig, redisConfig };
+export { apiConfig, authConfig, databaseConfig, rateLimitConfig, redisConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

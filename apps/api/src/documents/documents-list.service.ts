@@ -30,7 +30,11 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // fall through
   }
-  throw new BadRequestException({ message: 'cursor is not a cursor from a previous page', code: 'ERR_VALIDATION' });
+  throw new BadRequestException({
+    message: 'The request is not valid',
+    code: 'ERR_VALIDATION',
+    errors: [{ field: 'cursor', message: 'cursor is not a cursor from a previous page' }],
+  });
 }
 
 /**

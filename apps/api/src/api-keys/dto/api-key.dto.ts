@@ -4,6 +4,8 @@ export class ApiKeyDto {
   name!: string;
   prefix!: string;
   scopes!: string[];
+  /** Requests per minute, or null for the API's default. */
+  rateLimit!: number | null;
   createdAt!: Date;
   lastUsedAt!: Date | null;
   expiresAt!: Date | null;
@@ -17,6 +19,7 @@ export class CreatedApiKeyDto {
   prefix!: string;
   name!: string;
   scopes!: string[];
+  rateLimitPerMinute!: number | null;
   expiresAt!: Date | null;
   createdAt!: Date;
 }

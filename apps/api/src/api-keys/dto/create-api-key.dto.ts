@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { SCOPES, type Scope } from '../../auth/scopes';
 
 /** `POST /v1/api-keys`. */
@@ -16,6 +16,13 @@ export class CreateApiKeyDto {
   @ArrayUnique()
   @IsIn(SCOPES, { each: true, message: `each scope must be one of: ${SCOPES.join(', ')}` })
   scopes!: Scope[];
+
+  /** Requests per minute for this key, below or above the API's per-client default. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerMinute?: number;
 
   @IsOptional()
   @Type(() => Date)

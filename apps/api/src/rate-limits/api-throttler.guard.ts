@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { BastionThrottlerGuard, type ResolvedThrottler } from '@bastion/throttling';
+import type { AuthPrincipal } from '@bastion/auth';
+import { RATE_TIER_KEY } from './rate-tier.decorator';
+
+type ThrottlerRequest = Parameters<BastionThrottlerGuard['handleRequest']>[0];
+
+/**
+ * The demo's limits: `api` is one budget per client across every route (a
+ * principal after authentication, else the address), and an API key may
+ * carry its own per-minute limit; the other tiers count only the routes
+ * marked with `@RateTier`.
+ */
+@Injectable()
+export class ApiThrottlerGuard extends BastionThrottlerGuard {
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const name = request.throttler.name ?? 'default';
+    if (name !== 'api') {
+      const tiers = this.reflector.getAllAndOverride<string[]>(RATE_TIER_KEY, [request.context.getHandler(), request.context.getClass()]) ?? [];
+      if (!tiers.includes(name)) return true;
+    }
+    return super.handleRequest(request);
+  }
+
+  protected override limitFor(context: ExecutionContext, throttler: ResolvedThrottler): number {
+    const principal = context.switchToHttp().getRequest<{ user?: AuthPrincipal }>().user;
+    const own = Number(principal?.attributes.rl);
+    return throttler.name === 'api' && principal?.apiKeyId && Number.isSafeInteger(own) && own > 0 ? own : throttler.limit;
+  }
+
+  // One `api` counter per client for the whole API, not one per route; hashed
+  // so that addresses and user ids do not appear in Redis key names.
+  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
+    if (name !== 'api') return super.generateKey(context, suffix, name);
+    return `api:${createHash('sha256').update(suffix).digest('hex').slice(0, 32)}`;
+  }
+}

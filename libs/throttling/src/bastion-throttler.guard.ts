@@ -1,0 +1,194 @@
+import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  normalizeIp,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { ThrottlingError } from './errors';
+import type { ResolvedThrottlingOptions } from './options';
+import { limitItem, policyItem, type RateLimitFields, serialize } from './rate-limit-fields';
+import type { ThrottlerStorageRecord } from './redis-throttler.storage';
+import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition';
+
+/** A throttler as it applies to one request: its options after any `@Throttle()` override. */
+export interface ResolvedThrottler {
+  name: string;
+  /** The configured limit (or the route's `@Throttle()` limit). */
+  limit: number;
+  /** Window in milliseconds. */
+  ttl: number;
+  /** Block in milliseconds. */
+  blockDuration: number;
+}
+
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Counts every HTTP request against each configured throttler and refuses it with 429
+ * (`ThrottlingError`, code `ERR_RATE_LIMITED`, `Retry-After`) when a limit is reached. Every counted
+ * response carries `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-11).
+ * Works on Express and Fastify: headers go through the HTTP adapter. Register it as `APP_GUARD`
+ * after the authentication guard, so that `request.user` is known when it runs.
+ *
+ * Hooks: {@link getTracker} (who is counted), {@link limitFor} (per-principal limits), and
+ * throttler's own `generateKey` (default: one counter per route and tracker).
+ *
+ * @example
+ * providers: [
+ *   { provide: APP_GUARD, useExisting: AuthenticationGuard },
+ *   { provide: APP_GUARD, useClass: BastionThrottlerGuard },
+ * ]
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
+ */
+@Injectable()
+export class BastionThrottlerGuard extends ThrottlerGuard {
+  private readonly fields = new WeakMap<object, RateLimitFields>();
+  private readonly warnedAt = new Map<string, number>();
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storageService: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(THROTTLING_MODULE_OPTIONS) private readonly throttling: ResolvedThrottlingOptions,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    super(options, storageService, reflector);
+    this.logger = new Logger('Throttling');
+  }
+
+  /**
+   * Who a request is counted as. The authenticated principal when there is one (`key:<apiKeyId>`
+   * for an API key, else `user:<sub>`), otherwise the client address (`ip:<request.ip>`, IPv6 by
+   * /64). `request.ip` is the adapter's: configure proxy trust there (Express `trust proxy`,
+   * Fastify `trustProxy`); `X-Forwarded-For` is never read here, as any client can send it.
+   */
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const user = principalOf(req);
+    if (user) {
+      if (nonEmptyString(user, 'apiKeyId')) return `key:${user.apiKeyId}`;
+      if (nonEmptyString(user, 'sub')) return `user:${user.sub}`;
+    }
+    // Requests without an address share one counter rather than escaping the limit.
+    const ip = typeof req.ip === 'string' && req.ip !== '' ? normalizeIp(req.ip, this.ipv6SubnetPrefix) : 'unknown';
+    return `ip:${ip}`;
+  }
+
+  /**
+   * The limit for this request under `throttler`; override for per-principal limits. Must return a
+   * positive integer, or the request fails with a 500 (`ERR_THROTTLING_OPTIONS`).
+   *
+   * @example
+   * protected override limitFor(context: ExecutionContext, throttler: ResolvedThrottler): number {
+   *   const user = context.switchToHttp().getRequest().user;
+   *   return throttler.name === 'api' && Number.isSafeInteger(user?.rateLimit) ? user.rateLimit : throttler.limit;
+   * }
+   */
+  protected limitFor(_context: ExecutionContext, throttler: ResolvedThrottler): number | Promise<number> {
+    return throttler.limit;
+  }
+
+  /** Only HTTP requests are counted; websocket and microservice handlers pass untouched. */
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http';
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, ttl, blockDuration, getTracker, generateKey } = request;
+    const name = request.throttler.name ?? 'default';
+    const { req, res } = this.getRequestResponse(context);
+
+    const limit = await this.limitFor(context, { name, limit: request.limit, ttl, blockDuration });
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new ThrottlingError('ERR_THROTTLING_OPTIONS', `limitFor must return a positive integer for "${name}"`);
+    }
+    const tracker = await getTracker(req, context);
+    const key = generateKey(context, tracker, name);
+
+    let record: ThrottlerStorageRecord;
+    try {
+      record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+    } catch (error) {
+      return this.storageFailed(name, error);
+    }
+
+    const fields = this.fieldsOf(res);
+    fields.policies.set(name, policyItem(name, limit, ttl));
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, Math.ceil(record.timeToBlockExpire));
+      // The draft (§6): Retry-After must not be earlier than the end of the effective window.
+      fields.limits.set(name, limitItem(name, 0, retryAfter));
+      this.writeFields(res, fields);
+      this.setResponseHeader(res, 'Retry-After', String(retryAfter));
+      await this.throwThrottlingException(context, { ...record, timeToBlockExpire: retryAfter, limit, ttl, key, tracker });
+    }
+    fields.limits.set(name, limitItem(name, limit - record.totalHits, record.timeToExpire));
+    this.writeFields(res, fields);
+    return true;
+  }
+
+  /** Throws the 429. Override to change the message; keep the code. */
+  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const seconds = detail.timeToBlockExpire;
+    throw new ThrottlingError('ERR_RATE_LIMITED', `Too many requests; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, {
+      retryAfterSeconds: seconds,
+    });
+  }
+
+  /** Sets a header through the HTTP adapter, so Express and Fastify behave alike. */
+  protected override setResponseHeader(res: Record<string, unknown>, name: string, value: string | number): void {
+    this.adapterHost.httpAdapter.setHeader(res, name, String(value));
+  }
+
+  // Storage down: fail closed (503) for the throttlers listed in `failClosed`, open for the rest.
+  private storageFailed(name: string, error: unknown): boolean {
+    const closed = this.throttling.failClosed.includes(name);
+    const now = Date.now();
+    if (now - (this.warnedAt.get(name) ?? -Infinity) >= WARN_EVERY_MS) {
+      this.warnedAt.set(name, now);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(
+        `rate-limit storage failed for "${name}" (${reason}); ${closed ? 'refusing requests (fail closed)' : 'letting requests through (fail open)'}; next warning in a minute at the earliest`,
+      );
+    }
+    if (closed) {
+      throw new ThrottlingError('ERR_RATE_LIMIT_UNAVAILABLE', 'The service cannot check its rate limits right now; try again later.', {
+        cause: error,
+      });
+    }
+    return true;
+  }
+
+  private fieldsOf(res: object): RateLimitFields {
+    let fields = this.fields.get(res);
+    if (!fields) {
+      fields = { policies: new Map(), limits: new Map() };
+      this.fields.set(res, fields);
+    }
+    return fields;
+  }
+
+  // The whole list each time: one field line per header, one item per throttler counted so far.
+  private writeFields(res: Record<string, unknown>, fields: RateLimitFields): void {
+    this.setResponseHeader(res, 'RateLimit-Policy', serialize(fields.policies));
+    this.setResponseHeader(res, 'RateLimit', serialize(fields.limits));
+  }
+}
+
+type Principal = Record<string, unknown>;
+
+// A Nest middleware on Fastify writes to the raw Node request, a guard to Fastify's request.
+function principalOf(req: Record<string, unknown>): Principal | undefined {
+  const raw = req.raw as Record<string, unknown> | undefined;
+  const user = req.user ?? (typeof raw === 'object' && raw !== null ? raw.user : undefined);
+  return typeof user === 'object' && user !== null ? (user as Principal) : undefined;
+}
+
+function nonEmptyString(object: Principal, key: string): boolean {
+  return Object.hasOwn(object, key) && typeof object[key] === 'string' && object[key] !== '';
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "api_keys" ADD COLUMN     "rate_limit" INTEGER;
+
