@@ -1,5 +1,6 @@
 import type { DatabaseConnection } from '@bastion/database';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
+import { baseEnv, prepareDatabase, startApi, withEnv, type Env, type RunningApp } from './support/harness';
 
 describe('health and errors (e2e)', () => {
   const env: Env = baseEnv();
@@ -58,6 +59,23 @@ describe('health and errors (e2e)', () => {
       expect((await fetch(`${broken.url}/health/live`)).status).toBe(200);
     } finally {
       await broken.close();
+    }
+  });
+
+  it('the auth server answers with the same headers and problem details', async () => {
+    const auth = await withEnv(env, () => createAuthServerApp());
+    await auth.app.listen(0, '127.0.0.1');
+    try {
+      const url = await auth.app.getUrl();
+      const live = await fetch(`${url}/health/live`);
+      expect(live.status).toBe(200);
+      expect(live.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(live.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const missing = await fetch(`${url}/nope`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    } finally {
+      await auth.app.close();
     }
   });
 

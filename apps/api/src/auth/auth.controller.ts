@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal, Public } from '@bastion/auth';
+import { BodyLimit } from '@bastion/validation';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
@@ -12,7 +13,9 @@ import type { ClientRequest } from '../common/client-request';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
+  // A login body is two short strings: 4 kB is plenty and caps what an anonymous client can make us parse.
   @Public()
+  @BodyLimit(4 * 1024)
   @Post('login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
