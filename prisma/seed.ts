@@ -1,5 +1,6 @@
 import { hash } from 'argon2';
 import type { PrismaClient } from '@bastion/database';
+import { DEMO_POLICY } from '../apps/api/src/authz/demo-policy';
 
 /** The password every demo user has. Demo only: the seed refuses to run in production. */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
@@ -38,6 +39,7 @@ export interface SeedReport {
   tenants: number;
   users: number;
   documents: number;
+  policies: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function seedDemo(prisma: PrismaClient, env: Record<string, string 
   if (env.NODE_ENV === 'production') {
     throw new Error('The demo seed refuses to run with NODE_ENV=production: its passwords are public.');
   }
-  const report: SeedReport = { tenants: 0, users: 0, documents: 0 };
+  const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0 };
   const tenantIds = new Map<string, string>();
   for (const t of TENANTS) {
     const existing = await prisma.tenant.findUnique({ where: { slug: t.slug } });
@@ -92,6 +94,12 @@ export async function seedDemo(prisma: PrismaClient, env: Record<string, string 
       },
     });
     report.documents += 1;
+  }
+  for (const [role, rules] of Object.entries(DEMO_POLICY) as [keyof typeof DEMO_POLICY, unknown][]) {
+    if (await prisma.policy.findUnique({ where: { role } })) continue;
+    await prisma.policy.create({ data: { role, rules: rules as never, version: 1 } });
+    await prisma.policyHistory.create({ data: { role, rules: rules as never, version: 1 } });
+    report.policies += 1;
   }
   return report;
 }

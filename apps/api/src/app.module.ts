@@ -8,6 +8,7 @@ import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
+import { AuthzModule } from './authz/authz.module';
 import { apiConfigs, databaseConfig, redisConfig } from './config';
 import { DocumentsModule } from './documents/documents.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
@@ -46,6 +47,7 @@ SkipThrottle()(HealthController);
     AuthModule,
     // After AuthModule: its guard must see the authenticated principal.
     RateLimitsModule,
+    AuthzModule,
     UsersModule,
     ApiKeysModule,
     DocumentsModule,

@@ -1,13 +1,14 @@
 import { apiConfig } from './api.config';
 import { authConfig } from './auth.config';
+import { authzConfig } from './authz.config';
 import { databaseConfig } from './database.config';
 import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 
-export { apiConfig, authConfig, databaseConfig, rateLimitConfig, redisConfig };
+export { apiConfig, authConfig, authzConfig, databaseConfig, rateLimitConfig, redisConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

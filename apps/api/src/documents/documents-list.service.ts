@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import type { AuthPrincipal } from '@bastion/auth';
+import { type AuthzContext, AuthzService } from '@bastion/authz';
 import { type Document, PrismaService, type Prisma } from '@bastion/database';
+import { DocumentsService } from './documents.service';
 
 /** A v2 list item: what a list needs, not the body. */
 export interface DocumentSummary {
@@ -38,44 +39,35 @@ function decodeCursor(text: string): Cursor {
 }
 
 /**
- * Document lists, filtered in the query by the same rules as a single read
- * (a list never shows what a read would refuse). The authorization issue
- * replaces `readableWhere` with CASL's `accessibleBy`.
+ * Document lists, filtered in the query with CASL's `accessibleBy`: a list
+ * never shows what a read would refuse, and never another tenant's rows.
  */
 @Injectable()
 export class DocumentsListService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly authz: AuthzService,
+    private readonly documents: DocumentsService,
+  ) {}
 
-  readableWhere(principal: AuthPrincipal): Prisma.DocumentWhereInput {
-    const { tid, role, dept } = principal.attributes;
-    const tenant = { tenantId: tid };
-    if (role === 'admin') return tenant;
-    if (role === 'editor') {
-      return { ...tenant, OR: [{ classification: { in: ['public', 'internal'] } }, { classification: 'confidential', department: dept }] };
-    }
-    if (role === 'viewer') return { ...tenant, classification: { in: ['public', 'internal'] } };
-    return { id: { in: [] } };
+  private readable(ctx: AuthzContext): Prisma.DocumentWhereInput {
+    return { AND: [{ tenantId: ctx.principal.attributes.tenantId }, this.authz.accessibleWhere(ctx.ability, 'read', 'Document') as Prisma.DocumentWhereInput] };
   }
 
-  async pageV1(principal: AuthPrincipal, page = 1, pageSize = 20): Promise<{ items: Document[]; page: number; pageSize: number; total: number }> {
-    const where = this.readableWhere(principal);
-    const [items, total] = await this.prisma.$transaction([
+  async pageV1(ctx: AuthzContext, page = 1, pageSize = 20): Promise<{ items: Partial<Document>[]; page: number; pageSize: number; total: number }> {
+    const where = this.readable(ctx);
+    const [rows, total] = await this.prisma.$transaction([
       this.prisma.document.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize }),
       this.prisma.document.count({ where }),
     ]);
-    return { items, page, pageSize, total };
+    return { items: rows.map((d) => this.documents.view(ctx, d)), page, pageSize, total };
   }
 
-  async pageV2(principal: AuthPrincipal, limit = 20, cursor?: string): Promise<{ items: DocumentSummary[]; nextCursor: string | null }> {
+  async pageV2(ctx: AuthzContext, limit = 20, cursor?: string): Promise<{ items: DocumentSummary[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor) : undefined;
     const where: Prisma.DocumentWhereInput = after
-      ? {
-          AND: [
-            this.readableWhere(principal),
-            { OR: [{ createdAt: { lt: new Date(after.createdAt) } }, { createdAt: new Date(after.createdAt), id: { lt: after.id } }] },
-          ],
-        }
-      : this.readableWhere(principal);
+      ? { AND: [this.readable(ctx), { OR: [{ createdAt: { lt: new Date(after.createdAt) } }, { createdAt: new Date(after.createdAt), id: { lt: after.id } }] }] }
+      : this.readable(ctx);
     const rows = await this.prisma.document.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -1,17 +1,20 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Auth, Scopes } from '@bastion/auth';
+import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { DocumentsListService, type DocumentSummary } from './documents-list.service';
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
 @Auth('jwt', 'api-key')
+@UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {
   constructor(private readonly lists: DocumentsListService) {}
 
   @Scopes('documents:read')
+  @CheckPolicies({ action: 'read', subject: 'Document' })
   @Get()
-  list(@CurrentPrincipal() principal: AuthPrincipal, @Query() query: ListDocumentsV2Query): Promise<{ items: DocumentSummary[]; nextCursor: string | null }> {
-    return this.lists.pageV2(principal, query.limit, query.cursor);
+  list(@Authz() ctx: AuthzContext, @Query() query: ListDocumentsV2Query): Promise<{ items: DocumentSummary[]; nextCursor: string | null }> {
+    return this.lists.pageV2(ctx, query.limit, query.cursor);
   }
 }

@@ -1,0 +1,78 @@
+import { Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { Auth } from '@bastion/auth';
+import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { PrismaService } from '@bastion/database';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { POLICY_SCHEMA } from './demo-policy';
+import { PoliciesService, type PolicyView } from './policies.service';
+
+/** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
+export class ReplacePolicyDto {
+  @IsOptional()
+  rules?: unknown;
+}
+
+/** `GET /v1/authz/explain` query. */
+export class ExplainQuery {
+  @IsIn(POLICY_SCHEMA.actions)
+  action!: string;
+
+  @IsIn(Object.keys(POLICY_SCHEMA.subjects))
+  subject!: string;
+
+  @IsOptional()
+  @IsUUID()
+  id?: string;
+}
+
+/**
+ * `/v1/policies` (admins, and changes only from the admin network) and
+ * `/v1/authz/explain` (anyone, about themselves).
+ */
+@Auth('jwt')
+@UseGuards(PoliciesGuard)
+@Controller({ version: '1' })
+export class AuthzController {
+  constructor(
+    private readonly policies: PoliciesService,
+    private readonly authz: AuthzService,
+    private readonly prisma: PrismaService,
+  ) {}
+
+  @CheckPolicies({ action: 'read', subject: 'Policy' })
+  @Get('policies')
+  list(): Promise<PolicyView[]> {
+    return this.policies.list();
+  }
+
+  @CheckPolicies({ action: 'update', subject: 'Policy' })
+  @Put('policies/:role')
+  replace(@Param('role') role: string, @Body() dto: ReplacePolicyDto, @Authz() ctx: AuthzContext): Promise<PolicyView> {
+    return this.policies.replace(role, dto.rules, ctx.principal.id);
+  }
+
+  /** Whether the caller may `action` the subject (a row when `id` is given), and the rule that decides. */
+  @CheckPolicies(() => true)
+  @Get('authz/explain')
+  async explain(@Query() q: ExplainQuery, @Authz() ctx: AuthzContext) {
+    if (!q.id) return this.authz.explain(ctx.ability, q.action, q.subject);
+    const row = await this.load(q.subject, q.id, ctx.principal.attributes.tenantId as string);
+    return this.authz.explain(ctx.ability, q.action, q.subject, row);
+  }
+
+  // Rows of another tenant do not exist for the caller (no existence leak).
+  private async load(subject: string, id: string, tenantId: string): Promise<Record<string, unknown>> {
+    const where = { id, tenantId };
+    const row =
+      subject === 'Document'
+        ? await this.prisma.document.findFirst({ where })
+        : subject === 'User'
+          ? await this.prisma.user.findFirst({ where, omit: { passwordHash: true } })
+          : null;
+    if (!row) {
+      if (subject === 'Policy') throw new AuthzDeniedException('Policies have no row ids');
+      throw new NotFoundException(`No such ${subject}`);
+    }
+    return row as unknown as Record<string, unknown>;
+  }
+}

@@ -1,0 +1,58 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { AuthPrincipal } from '@bastion/auth';
+import { type AuthzPrincipal, AuthzModule as AuthzLibModule, MemoryPolicyChangeBus, RedisPolicyChangeBus } from '@bastion/authz';
+import { PrismaService } from '@bastion/database';
+import { REDIS_CLIENT } from '@bastion/redis';
+import type Redis from 'ioredis';
+import { authzConfig } from '../config';
+import { POLICY_SCHEMA, SCOPE_GRANTS } from './demo-policy';
+import { AuthzController } from './authz.controller';
+import { PoliciesService } from './policies.service';
+import { PrismaPolicyStore } from './prisma-policy.store';
+
+const authzLib = AuthzLibModule.forRootAsync({
+  inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT],
+  useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null) => ({
+    schema: POLICY_SCHEMA,
+    store: new PrismaPolicyStore(prisma),
+    bus: redis ? new RedisPolicyChangeBus(redis as never) : new MemoryPolicyChangeBus(),
+    scopeGrants: SCOPE_GRANTS,
+    networkRestrictions: [
+      {
+        allowedCidrs: cfg.ADMIN_ALLOWED_CIDRS,
+        rules: [
+          { action: ['update', 'create', 'delete'], subject: 'Policy', reason: 'Policies change only from the admin network' },
+          { action: 'update', subject: 'User', fields: ['role', 'status', 'department'], reason: 'Roles change only from the admin network' },
+        ],
+      },
+    ],
+    // Read the user on every authorized request: a role change or a disabled
+    // account applies to the next request, not at token expiry.
+    async principalOf(request: unknown): Promise<AuthzPrincipal | null> {
+      const req = request as { user?: AuthPrincipal; ip?: string };
+      if (!req.user) return null;
+      const user = await prisma.user.findUnique({
+        where: { id: req.user.sub },
+        select: { id: true, role: true, tenantId: true, department: true, status: true },
+      });
+      if (!user || user.status !== 'active') return null;
+      return {
+        id: user.id,
+        role: user.role,
+        attributes: { tenantId: user.tenantId, department: user.department },
+        scopes: req.user.scopes,
+        address: req.ip,
+      };
+    },
+  }),
+});
+
+/** Authorization for the demo: CASL abilities from the policies table, the policies API and explain. */
+@Module({
+  imports: [authzLib],
+  controllers: [AuthzController],
+  providers: [PoliciesService],
+  exports: [authzLib],
+})
+export class AuthzModule {}

@@ -1,0 +1,27 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+/** `PATCH /v1/users/me`: one's own display fields. `role` and the rest are not fields here: sending them is a 400. */
+export class UpdateMeDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'displayName may not contain control characters' })
+  displayName!: string;
+}
+
+/** `PATCH /v1/users/:id` (admins): role, department and status. */
+export class UpdateUserDto {
+  @IsOptional()
+  @IsIn(['admin', 'editor', 'viewer'])
+  role?: 'admin' | 'editor' | 'viewer';
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'department must be a lower-case slug' })
+  department?: string;
+
+  @IsOptional()
+  @IsIn(['active', 'disabled'])
+  status?: 'active' | 'disabled';
+}

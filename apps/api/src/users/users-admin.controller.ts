@@ -1,0 +1,63 @@
+import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, UseGuards } from '@nestjs/common';
+import { Auth } from '@bastion/auth';
+import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { PrismaService, type User } from '@bastion/database';
+import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
+
+const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'createdAt', 'updatedAt'];
+type PublicUser = Omit<User, 'passwordHash'>;
+
+/**
+ * `/v1/users`: the tenant's users (each shown with the fields the caller may
+ * read), one's own display name, and (admins) role, department and status.
+ * A change applies to the user's next request: authorization reads the user
+ * on every request.
+ */
+@Auth('jwt')
+@UseGuards(PoliciesGuard)
+@Controller({ path: 'users', version: '1' })
+export class UsersAdminController {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly authz: AuthzService,
+  ) {}
+
+  private view(ctx: AuthzContext, user: PublicUser): Partial<PublicUser> {
+    const fields = this.authz.permittedFields(ctx.ability, 'read', 'User', user as never, USER_FIELDS);
+    return Object.fromEntries(fields.map((f) => [f, user[f as keyof PublicUser]]));
+  }
+
+  @CheckPolicies({ action: 'read', subject: 'User' })
+  @Get()
+  async list(@Authz() ctx: AuthzContext): Promise<Partial<PublicUser>[]> {
+    const rows = await this.prisma.user.findMany({
+      where: { AND: [{ tenantId: ctx.principal.attributes.tenantId }, this.authz.accessibleWhere(ctx.ability, 'read', 'User')] },
+      omit: { passwordHash: true },
+      orderBy: { email: 'asc' },
+      take: 200,
+    });
+    return rows.map((u) => this.view(ctx, u));
+  }
+
+  @CheckPolicies({ action: 'update', subject: 'User' })
+  @Patch('me')
+  async updateMe(@Authz() ctx: AuthzContext, @Body() dto: UpdateMeDto): Promise<Partial<PublicUser>> {
+    return this.change(ctx, ctx.principal.id, dto);
+  }
+
+  @CheckPolicies({ action: 'update', subject: 'User' })
+  @Patch(':id')
+  async update(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<Partial<PublicUser>> {
+    return this.change(ctx, id, dto);
+  }
+
+  private async change(ctx: AuthzContext, id: string, dto: object): Promise<Partial<PublicUser>> {
+    const user = await this.prisma.user.findFirst({ where: { id, tenantId: ctx.principal.attributes.tenantId }, omit: { passwordHash: true } });
+    if (!user) throw new NotFoundException('No such user');
+    const fields = Object.entries(dto).filter(([, v]) => v !== undefined).map(([k]) => k);
+    this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never);
+    for (const field of fields) this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never, field);
+    const updated = await this.prisma.user.update({ where: { id: user.id }, data: dto, omit: { passwordHash: true } });
+    return this.view(ctx, updated);
+  }
+}

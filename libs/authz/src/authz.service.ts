@@ -1,0 +1,150 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { subject as asSubject } from '@casl/ability';
+import { permittedFieldsOf } from '@casl/ability/extra';
+import { accessibleBy } from '@casl/prisma/runtime';
+import { AbilityFactory, type AppAbility } from './ability.factory';
+import { AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition';
+import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink';
+import { AuthzDeniedException } from './errors';
+import { MemoryPolicyChangeBus, type PolicyChangeBus } from './policy-source';
+import type { AuthzPrincipal, PolicyRule, PolicySet } from './policy.types';
+
+/** The answer of {@link AuthzService.explain}. */
+export interface Explanation {
+  allowed: boolean;
+  reason: string;
+  /** The rule that decided, or null when none applies (denied by default). */
+  rule: PolicyRule | null;
+}
+
+/**
+ * The current policies and the abilities built from them. Reloads when the
+ * bus says the policies changed (every instance within about a second), and
+ * every `pollIntervalMs` as a safety net.
+ */
+@Injectable()
+export class AuthzService implements OnModuleInit, OnModuleDestroy {
+  private policies: PolicySet = { version: -1, roles: {} };
+  private readonly factory: AbilityFactory;
+  private readonly bus: PolicyChangeBus;
+  private stop?: () => Promise<void>;
+  private readonly logger = new Logger('Authz');
+  private warnedAt = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AUTHZ_MODULE_OPTIONS) private readonly options: AuthzModuleOptions,
+    @Inject(AUTHZ_DENIAL_SINK) private readonly denials: AuthzDenialSink,
+  ) {
+    this.factory = new AbilityFactory(options.scopeGrants, options.networkRestrictions);
+    this.bus = options.bus ?? new MemoryPolicyChangeBus();
+  }
+
+  async onModuleInit(): Promise<void> {
+    // The app starts even when the store or the bus is away: until the
+    // policies load, nothing is allowed (no rules, deny by default), and
+    // polling keeps trying; readiness reports the database meanwhile.
+    await this.reload().catch((error: unknown) => this.warn('policies not loaded yet', error));
+    this.stop = await this.bus
+      .subscribe((version) => {
+        if (version > this.policies.version) void this.reload().catch((error: unknown) => this.warn('policy reload failed', error));
+      })
+      .catch((error: unknown) => {
+        this.warn('policy change notifications unavailable; polling only', error);
+        return undefined;
+      });
+    const every = this.options.pollIntervalMs ?? 5000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.reload().catch((error: unknown) => this.warn('policy reload failed', error)), every);
+      this.timer.unref();
+    }
+  }
+
+  private warn(what: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.warnedAt < 60_000) return;
+    this.warnedAt = now;
+    this.logger.warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.stop?.();
+  }
+
+  /** The policy set in force. */
+  get current(): PolicySet {
+    return this.policies;
+  }
+
+  /** Re-reads the store; keeps the newer of what it has and what it read. */
+  async reload(): Promise<void> {
+    const next = await this.options.store.load();
+    if (next.version !== this.policies.version) {
+      this.policies = next;
+      this.factory.clear();
+    }
+  }
+
+  /** Call after storing a change: this instance reloads now, the others when the bus tells them. */
+  async changed(): Promise<void> {
+    await this.reload();
+    await this.bus.publish(this.policies.version);
+  }
+
+  principalOf(request: unknown): Promise<AuthzPrincipal | null> {
+    return this.options.principalOf(request);
+  }
+
+  abilityFor(principal: AuthzPrincipal): AppAbility {
+    return this.factory.abilityFor(this.policies, principal);
+  }
+
+  /** Throws 403 (and records the denial) unless `ability` allows `action` on the subject (and field). */
+  assert(principal: AuthzPrincipal, ability: AppAbility, action: string, subjectType: string, object?: Record<string, unknown>, field?: string): void {
+    const target = object ? asSubject(subjectType, { ...object }) : subjectType;
+    if (ability.can(action, target, field)) return;
+    const reason = ability.relevantRuleFor(action, target, field)?.reason ?? `You are not allowed to ${action} this ${subjectType}`;
+    this.denials.record({
+      principalId: principal.id,
+      role: principal.role,
+      action: field ? `${action}:${field}` : action,
+      subject: subjectType,
+      subjectId: typeof object?.id === 'string' ? object.id : undefined,
+      reason,
+      at: new Date(),
+    });
+    throw new AuthzDeniedException(reason);
+  }
+
+  /** Why `ability` allows or refuses `action` on the subject: the deciding rule, as the guard would decide. */
+  explain(ability: AppAbility, action: string, subjectType: string, object?: Record<string, unknown>): Explanation {
+    const target = object ? asSubject(subjectType, { ...object }) : subjectType;
+    const allowed = ability.can(action, target);
+    const rule = ability.relevantRuleFor(action, target);
+    const raw = rule ? ((rule as unknown as { origin?: PolicyRule }).origin ?? null) : null;
+    return {
+      allowed,
+      reason: rule?.reason ?? (allowed ? `Allowed by the ${subjectType} rule for ${action}` : `No rule allows ${action} on ${subjectType} (denied by default)`),
+      rule: raw,
+    };
+  }
+
+  /** A Prisma `where` that selects exactly what `ability` may `action` (CASL's accessibleBy). */
+  accessibleWhere(ability: AppAbility, action: string, subjectType: string): Record<string, unknown> {
+    // CASL's types want the app's Prisma client; this lib stays independent of it.
+    const by = accessibleBy as unknown as (a: AppAbility, action: string) => { ofType(s: string): Record<string, unknown> };
+    return by(ability, action).ofType(subjectType);
+  }
+
+  /** The fields of `object` that `ability` allows for `action`, out of `all`. */
+  permittedFields(ability: AppAbility, action: string, subjectType: string, object: Record<string, unknown>, all: string[]): string[] {
+    const fieldsOf = permittedFieldsOf as unknown as (
+      a: AppAbility,
+      action: string,
+      s: unknown,
+      o: { fieldsFrom: (r: { fields?: string[] }) => string[] },
+    ) => string[];
+    return fieldsOf(ability, action, asSubject(subjectType, { ...object }), { fieldsFrom: (r) => r.fields ?? all });
+  }
+}

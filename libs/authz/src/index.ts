@@ -1,0 +1,17 @@
+export { AuthzModule } from './authz.module';
+export { AUTHZ_MODULE_OPTIONS } from './authz.module-definition';
+export type { AuthzModuleOptions } from './authz.module-definition';
+export { AuthzService } from './authz.service';
+export type { Explanation } from './authz.service';
+export { PoliciesGuard, CheckPolicies, Authz, POLICIES_KEY } from './check-policies';
+export type { PolicyCheck, AuthzContext } from './check-policies';
+export { AbilityFactory } from './ability.factory';
+export type { AppAbility, NetworkRestriction, ScopeGrants } from './ability.factory';
+export { validatePolicyRules, interpolateRules, POLICY_LIMITS } from './policy-validator';
+export type { PolicyRule, PolicySet, PolicySchema, AuthzPrincipal } from './policy.types';
+export { MemoryPolicyChangeBus, RedisPolicyChangeBus } from './policy-source';
+export type { PolicyStore, PolicyChangeBus, RedisPubSubLike } from './policy-source';
+export { AUTHZ_DENIAL_SINK, LogDenialSink } from './denial-sink';
+export type { AuthzDenial, AuthzDenialSink } from './denial-sink';
+export { AuthzError, AuthzDeniedException } from './errors';
+export type { AuthzErrorCode } from './errors';
