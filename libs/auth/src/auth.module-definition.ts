@@ -5,6 +5,7 @@ import type { JwtKeyProvider } from './keys/jwt-key-provider.interface';
 import type { AttemptStore } from './limits/attempt-store';
 import type { LoginLimits } from './limits/login-attempt-limiter';
 import type { PasswordPolicyOptions } from './passwords/password-policy';
+import type { AuthEventListener } from './events';
 import type { AuthMethod } from './principal';
 import type { RefreshTokenStore } from './tokens/refresh-token.service';
 import type { TokenDenyList } from './tokens/token-deny-list';
@@ -54,6 +55,8 @@ export interface AuthModuleOptions {
    * and a bearer token with 503 rather than accepted unchecked for revocation.
    */
   failOpen?: { loginLimits?: boolean; denyList?: boolean };
+  /** Told of security events the lib sees (refresh reuse, revoked keys used, …) for an audit trail or alerts. */
+  onEvent?: AuthEventListener;
 }
 
 export const {

@@ -93,13 +93,14 @@ function tolerance(seconds = 5): number {
             familyTtlSeconds: parseDuration(o.refreshFamilyTtl ?? '30d', 'auth option "refreshFamilyTtl"'),
           },
           clock,
+          o.onEvent,
         ),
     },
     {
       provide: ApiKeyService,
       inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK],
       useFactory: (o: AuthModuleOptions, clock: Clock) =>
-        new ApiKeyService(required(o.apiKeyStore, 'apiKeyStore'), clock, o.apiKeyPrefix ?? 'bst_live_'),
+        new ApiKeyService(required(o.apiKeyStore, 'apiKeyStore'), clock, o.apiKeyPrefix ?? 'bst_live_', 60_000, o.onEvent),
     },
     { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
     {

@@ -34,3 +34,4 @@ export { LoginAttemptLimiter, addressKey } from './limits/login-attempt-limiter'
 export type { LoginAttempt, LoginLimits, RateLimit } from './limits/login-attempt-limiter';
 export { JwtStrategy } from './strategies/jwt.strategy';
 export { ApiKeyStrategy, API_KEY_HEADER } from './strategies/api-key.strategy';
+export type { AuthEvent, AuthEventType, AuthEventListener } from './events';

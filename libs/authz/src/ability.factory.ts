@@ -3,7 +3,7 @@ import type { AnyAbility } from '@casl/ability';
 import { createPrismaAbility } from '@casl/prisma/runtime';
 import { AuthzError } from './errors';
 import { interpolateRules } from './policy-validator';
-import type { AuthzPrincipal, PolicyRule, PolicySet } from './policy.types';
+import type { AuthzPrincipal, PolicyRule, PolicySchema, PolicySet } from './policy.types';
 
 /** A restriction that applies when the client is outside some networks. */
 export interface NetworkRestriction {
@@ -24,6 +24,7 @@ function toBlockList(cidrs: string[], where: string): BlockList {
   for (const entry of cidrs) {
     const [address = '', prefix] = entry.trim().split('/');
     const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) throw new AuthzError('ERR_AUTHZ_OPTIONS', `${where}: "${entry}" has no valid prefix length`);
     try {
       if (prefix === undefined) list.addAddress(address, type);
       else list.addSubnet(address, Number(prefix), type);
@@ -56,11 +57,19 @@ export class AbilityFactory {
   constructor(
     private readonly scopeGrants: ScopeGrants = {},
     networkRestrictions: NetworkRestriction[] = [],
+    schema?: PolicySchema,
     private readonly maxCached = 1000,
   ) {
     this.restrictions = networkRestrictions.map((r, i) => ({ list: toBlockList(r.allowedCidrs, `networkRestrictions[${i}]`), rules: r.rules }));
+    // A credential with scopes may do only what some scope grants: every
+    // concrete action on every subject of the schema (not just the pairs the
+    // grant table happens to name) is otherwise forbidden.
     const pairs = new Map<string, { action: string; subject: string }>();
     for (const grants of Object.values(scopeGrants)) for (const g of grants) pairs.set(`${g.action}|${g.subject}`, g);
+    for (const action of schema?.actions ?? []) {
+      if (action === 'manage') continue;
+      for (const subject of Object.keys(schema?.subjects ?? {})) pairs.set(`${action}|${subject}`, { action, subject });
+    }
     this.domain = [...pairs.values()];
   }
 
@@ -78,7 +87,8 @@ export class AbilityFactory {
   /** The plain rules an ability is built from (for explain and tests). */
   rulesFor(policies: PolicySet, principal: AuthzPrincipal, outside = this.restrictions.map((r) => !inside(r.list, principal.address))): PolicyRule[] {
     const values = { ...principal.attributes, id: principal.id, role: principal.role };
-    const rules = [...interpolateRules(policies.roles[principal.role] ?? [], values)];
+    const own = Object.hasOwn(policies.roles, principal.role) ? (policies.roles[principal.role] ?? []) : [];
+    const rules = [...interpolateRules(own, values)];
     if (principal.scopes) {
       // Claims narrow what the role allows: every pair no scope grants is
       // forbidden, whatever the role says (inverted rules come last and win).

@@ -36,7 +36,7 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
     @Inject(AUTHZ_MODULE_OPTIONS) private readonly options: AuthzModuleOptions,
     @Inject(AUTHZ_DENIAL_SINK) private readonly denials: AuthzDenialSink,
   ) {
-    this.factory = new AbilityFactory(options.scopeGrants, options.networkRestrictions);
+    this.factory = new AbilityFactory(options.scopeGrants, options.networkRestrictions, options.schema);
     this.bus = options.bus ?? new MemoryPolicyChangeBus();
   }
 
@@ -80,7 +80,10 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
   /** Re-reads the store; keeps the newer of what it has and what it read. */
   async reload(): Promise<void> {
     const next = await this.options.store.load();
-    if (next.version !== this.policies.version) {
+    // Only ever forward: a slow read that finishes after a newer one must not
+    // bring back revoked permissions. (A change back to old rules is itself a
+    // new, higher version.)
+    if (next.version > this.policies.version) {
       this.policies = next;
       this.factory.clear();
     }
@@ -132,9 +135,14 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
 
   /** A Prisma `where` that selects exactly what `ability` may `action` (CASL's accessibleBy). */
   accessibleWhere(ability: AppAbility, action: string, subjectType: string): Record<string, unknown> {
+    // Nothing allowed: refuse, rather than hand Prisma an `{ OR: [] }` that,
+    // nested in an AND, matches every row (prisma issue 17367).
+    if (!ability.can(action, subjectType)) throw new AuthzDeniedException(`You are not allowed to ${action} ${subjectType}`);
     // CASL's types want the app's Prisma client; this lib stays independent of it.
     const by = accessibleBy as unknown as (a: AppAbility, action: string) => { ofType(s: string): Record<string, unknown> };
-    return by(ability, action).ofType(subjectType);
+    const where = by(ability, action).ofType(subjectType);
+    if (Array.isArray(where.OR) && where.OR.length === 0) throw new AuthzDeniedException(`You are not allowed to ${action} ${subjectType}`);
+    return where;
   }
 
   /** The fields of `object` that `ability` allows for `action`, out of `all`. */

@@ -55,7 +55,7 @@ function checkCondition(field: string, value: unknown, where: string, schema: Po
 export function validatePolicyRules(rules: unknown, schema: PolicySchema): PolicyRule[] {
   if (!Array.isArray(rules)) invalid('rules', 'must be a list');
   if (rules.length > POLICY_LIMITS.rules) invalid('rules', `has more than ${POLICY_LIMITS.rules} rules`);
-  if (JSON.stringify(rules).length > POLICY_LIMITS.bytes) invalid('rules', `is larger than ${POLICY_LIMITS.bytes} bytes`);
+  if (Buffer.byteLength(JSON.stringify(rules)) > POLICY_LIMITS.bytes) invalid('rules', `is larger than ${POLICY_LIMITS.bytes} bytes`);
   return rules.map((raw: unknown, i): PolicyRule => {
     const where = `rules[${i}]`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) invalid(where, 'must be an object');
@@ -69,7 +69,9 @@ export function validatePolicyRules(rules: unknown, schema: PolicySchema): Polic
     if (subjects.length === 0 || subjects.some((s) => typeof s !== 'string' || !Object.hasOwn(schema.subjects, s))) {
       invalid(`${where}.subject`, `must be one of ${Object.keys(schema.subjects).join(', ')}`);
     }
-    const known = new Set(subjects.flatMap((s) => schema.subjects[s as string] ?? []));
+    // Fields every named subject has: a condition must make sense for each of them.
+    const fieldSets = subjects.map((s) => new Set(schema.subjects[s as string] ?? []));
+    const known = new Set([...(fieldSets[0] ?? [])].filter((f) => fieldSets.every((set) => set.has(f))));
     if (rule.fields !== undefined) {
       if (!Array.isArray(rule.fields) || rule.fields.length === 0) invalid(`${where}.fields`, 'must be a non-empty list');
       rule.fields.forEach((f, j) => {
@@ -78,6 +80,7 @@ export function validatePolicyRules(rules: unknown, schema: PolicySchema): Polic
     }
     if (rule.conditions !== undefined) {
       if (rule.conditions === null || typeof rule.conditions !== 'object' || Array.isArray(rule.conditions)) invalid(`${where}.conditions`, 'must be an object');
+      if (Object.keys(rule.conditions).length === 0) invalid(`${where}.conditions`, 'must name at least one field (leave it out for no condition)');
       for (const [field, value] of Object.entries(rule.conditions as Record<string, unknown>)) {
         if (!known.has(field)) invalid(`${where}.conditions.${field}`, `unknown field for ${subjects.join(', ')}`);
         checkCondition(field, value, `${where}.conditions.${field}`, schema);
@@ -91,17 +94,39 @@ export function validatePolicyRules(rules: unknown, schema: PolicySchema): Polic
   });
 }
 
-/** Fills `${user.<attr>}` placeholders with the principal's values, as data: no template is ever evaluated. */
+const MISSING = Symbol('missing attribute');
+
+/**
+ * Fills `${user.<attr>}` placeholders with the principal's values, as data:
+ * no template is ever evaluated, and only own string attributes are used.
+ * A rule naming an attribute the principal lacks grants nothing (an allow
+ * rule is dropped) and, inverted, forbids without condition.
+ */
 export function interpolateRules(rules: PolicyRule[], values: Record<string, string>): PolicyRule[] {
+  let missing = false;
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') {
       const m = PLACEHOLDER.exec(v);
-      // An attribute the principal lacks matches nothing rather than everything.
-      return m ? (values[m[1] as string] ?? '\u0000no-such-value') : v;
+      if (!m) return v;
+      const name = m[1] as string;
+      const value = Object.hasOwn(values, name) ? values[name] : undefined;
+      if (typeof value !== 'string') {
+        missing = true;
+        return MISSING;
+      }
+      return value;
     }
     if (Array.isArray(v)) return v.map(fill);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
     return v;
   };
-  return rules.map((r) => (r.conditions ? { ...r, conditions: fill(r.conditions) as Record<string, unknown> } : r));
+  return rules.flatMap((r): PolicyRule[] => {
+    if (!r.conditions) return [r];
+    missing = false;
+    const conditions = fill(r.conditions) as Record<string, unknown>;
+    if (!missing) return [{ ...r, conditions }];
+    if (!r.inverted) return [];
+    const { conditions: _c, ...unconditional } = r;
+    return [unconditional];
+  });
 }

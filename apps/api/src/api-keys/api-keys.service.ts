@@ -31,7 +31,9 @@ export class ApiKeysService {
     if (active >= MAX_ACTIVE_KEYS) {
       throw new ProblemException(409, { detail: `A user may hold at most ${MAX_ACTIVE_KEYS} live API keys; revoke one first`, code: 'ERR_API_KEY_LIMIT' });
     }
-    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.sub }, select: { tenantId: true } });
+    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.sub }, select: { tenantId: true, status: true } });
+    // A token outlives a disabled account by up to its lifetime: it must not mint credentials meanwhile.
+    if (user.status !== 'active') throw new ProblemException(403, { detail: 'The account is disabled', code: 'ERR_ACCOUNT_DISABLED' });
     const generated = this.keys.generate();
     const row = await this.prisma.apiKey.create({
       data: {

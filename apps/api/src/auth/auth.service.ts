@@ -67,6 +67,7 @@ export class AuthService {
   /** Changes the caller's password and ends every one of their logins, this one included. */
   async changePassword(principal: AuthPrincipal, current: string, next: string, address: string): Promise<void> {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.sub } });
+    if (user.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The account is disabled');
     const attempt = await this.limiter.begin(user.email, address);
     if (!(await this.hasher.verify(user.passwordHash, current))) {
       await attempt.failed();

@@ -5,6 +5,7 @@ import { PrismaService } from '@bastion/database';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
+import { tenantOf } from './tenant';
 
 /** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
 export class ReplacePolicyDto {
@@ -56,7 +57,7 @@ export class AuthzController {
   @Get('authz/explain')
   async explain(@Query() q: ExplainQuery, @Authz() ctx: AuthzContext) {
     if (!q.id) return this.authz.explain(ctx.ability, q.action, q.subject);
-    const row = await this.load(q.subject, q.id, ctx.principal.attributes.tenantId as string);
+    const row = await this.load(q.subject, q.id, tenantOf(ctx));
     return this.authz.explain(ctx.ability, q.action, q.subject, row);
   }
 

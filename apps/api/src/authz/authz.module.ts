@@ -41,7 +41,9 @@ const authzLib = AuthzLibModule.forRootAsync({
         id: user.id,
         role: user.role,
         attributes: { tenantId: user.tenantId, department: user.department },
-        scopes: req.user.scopes,
+        // API keys are narrowed to their scopes; a first-party session (a
+        // password login) acts with the whole role.
+        scopes: req.user.method === 'api-key' ? req.user.scopes : undefined,
         address: req.ip,
       };
     },

@@ -2,6 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { type AuthzContext, AuthzService } from '@bastion/authz';
 import { type Document, PrismaService, type Prisma } from '@bastion/database';
 import { DocumentsService } from './documents.service';
+import { tenantOf } from '../authz/tenant';
 
 /** A v2 list item: what a list needs, not the body. */
 export interface DocumentSummary {
@@ -51,7 +52,7 @@ export class DocumentsListService {
   ) {}
 
   private readable(ctx: AuthzContext): Prisma.DocumentWhereInput {
-    return { AND: [{ tenantId: ctx.principal.attributes.tenantId }, this.authz.accessibleWhere(ctx.ability, 'read', 'Document') as Prisma.DocumentWhereInput] };
+    return { AND: [{ tenantId: tenantOf(ctx) }, this.authz.accessibleWhere(ctx.ability, 'read', 'Document') as Prisma.DocumentWhereInput] };
   }
 
   async pageV1(ctx: AuthzContext, page = 1, pageSize = 20): Promise<{ items: Partial<Document>[]; page: number; pageSize: number; total: number }> {
@@ -68,16 +69,16 @@ export class DocumentsListService {
     const where: Prisma.DocumentWhereInput = after
       ? { AND: [this.readable(ctx), { OR: [{ createdAt: { lt: new Date(after.createdAt) } }, { createdAt: new Date(after.createdAt), id: { lt: after.id } }] }] }
       : this.readable(ctx);
-    const rows = await this.prisma.document.findMany({
-      where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit + 1,
-      select: { id: true, title: true, classification: true, department: true, status: true, updatedAt: true, createdAt: true },
-    });
+    const rows = await this.prisma.document.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1, omit: { body: true } });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const summaryFields = ['id', 'title', 'classification', 'department', 'status', 'updatedAt'];
     return {
-      items: page.map(({ createdAt: _c, ...summary }) => summary),
+      // The same field-level read rules as v1 (and a single read), on the lean shape.
+      items: page.map((d) => {
+        const visible = this.documents.view(ctx, { ...d, body: '' } as Document);
+        return Object.fromEntries(summaryFields.filter((f) => Object.hasOwn(visible, f)).map((f) => [f, visible[f as keyof Document]])) as unknown as DocumentSummary;
+      }),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
   }

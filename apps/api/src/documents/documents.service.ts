@@ -3,6 +3,7 @@ import { type AuthzContext, AuthzService } from '@bastion/authz';
 import { type Document, PrismaService } from '@bastion/database';
 import type { CreateDocumentDto } from './dto/create-document.dto';
 import type { UpdateDocumentDto } from './dto/update-document.dto';
+import { tenantOf } from '../authz/tenant';
 
 /** Every field a document has; a response holds the ones the caller may read. */
 export const DOCUMENT_FIELDS = ['id', 'tenantId', 'ownerId', 'title', 'body', 'classification', 'department', 'status', 'createdAt', 'updatedAt'];
@@ -21,7 +22,7 @@ export class DocumentsService {
 
   /** Loads a document of the caller's tenant, or 404. */
   async load(ctx: AuthzContext, id: string): Promise<Document> {
-    const doc = await this.prisma.document.findFirst({ where: { id, tenantId: ctx.principal.attributes.tenantId } });
+    const doc = await this.prisma.document.findFirst({ where: { id, tenantId: tenantOf(ctx) } });
     if (!doc) throw new NotFoundException('No such document');
     return doc;
   }
@@ -46,7 +47,7 @@ export class DocumentsService {
       classification: dto.classification ?? 'internal',
       status: 'draft' as const,
       department: ctx.principal.attributes.department as string,
-      tenantId: ctx.principal.attributes.tenantId as string,
+      tenantId: tenantOf(ctx),
       ownerId: ctx.principal.id,
     };
     this.authz.assert(ctx.principal, ctx.ability, 'create', 'Document', data);

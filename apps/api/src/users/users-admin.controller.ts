@@ -3,6 +3,7 @@ import { Auth } from '@bastion/auth';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
+import { tenantOf } from '../authz/tenant';
 
 const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'createdAt', 'updatedAt'];
 type PublicUser = Omit<User, 'passwordHash'>;
@@ -31,7 +32,7 @@ export class UsersAdminController {
   @Get()
   async list(@Authz() ctx: AuthzContext): Promise<Partial<PublicUser>[]> {
     const rows = await this.prisma.user.findMany({
-      where: { AND: [{ tenantId: ctx.principal.attributes.tenantId }, this.authz.accessibleWhere(ctx.ability, 'read', 'User')] },
+      where: { AND: [{ tenantId: tenantOf(ctx) }, this.authz.accessibleWhere(ctx.ability, 'read', 'User')] },
       omit: { passwordHash: true },
       orderBy: { email: 'asc' },
       take: 200,
@@ -52,7 +53,7 @@ export class UsersAdminController {
   }
 
   private async change(ctx: AuthzContext, id: string, dto: object): Promise<Partial<PublicUser>> {
-    const user = await this.prisma.user.findFirst({ where: { id, tenantId: ctx.principal.attributes.tenantId }, omit: { passwordHash: true } });
+    const user = await this.prisma.user.findFirst({ where: { id, tenantId: tenantOf(ctx) }, omit: { passwordHash: true } });
     if (!user) throw new NotFoundException('No such user');
     const fields = Object.entries(dto).filter(([, v]) => v !== undefined).map(([k]) => k);
     this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never);

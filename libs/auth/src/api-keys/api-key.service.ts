@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
 import { AuthError } from '../errors';
+import type { AuthEventListener } from '../events';
 import type { AuthPrincipal } from '../principal';
 
 /** An API key as stored: its lookup prefix and the SHA-256 of the whole key, never the key. */
@@ -68,6 +69,7 @@ export class ApiKeyService {
     private readonly prefix = 'bst_live_',
     /** At most one `lastUsedAt` write per key per this many ms (no write per request). */
     private readonly touchIntervalMs = 60_000,
+    private readonly onEvent: AuthEventListener = () => undefined,
   ) {
     if (!/^[a-z][a-z0-9_]{0,15}_$/.test(prefix)) {
       throw new AuthError('ERR_AUTH_OPTIONS', 'api key option "prefix" must be lower-case letters, digits and _ ending in _ (e.g. bst_live_)');
@@ -92,6 +94,9 @@ export class ApiKeyService {
     const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
     const now = this.clock.now();
     if (!record || !equal || record.revokedAt || !record.ownerActive || (record.expiresAt && record.expiresAt.getTime() <= now)) {
+      // A genuine key that was revoked is worth an alert: it leaked, or a client was never told.
+      const type = record && equal && record.revokedAt ? 'api-key.revoked-used' : 'api-key.rejected';
+      this.onEvent({ type, userId: record && equal ? record.ownerId : undefined, targetId: record && equal ? record.id : undefined, code: 'ERR_AUTH_API_KEY_INVALID' });
       throw invalid;
     }
     this.recordUse(record, now);

@@ -19,6 +19,7 @@ const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly attributeClaims: readonly string[];
   private readonly denyListFailOpen: boolean;
+  private readonly onEvent: NonNullable<AuthModuleOptions['onEvent']>;
   private readonly logger = new Logger('JwtStrategy');
   private warnedAt = 0;
 
@@ -34,6 +35,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
     this.attributeClaims = options.attributeClaims ?? [];
     this.denyListFailOpen = options.failOpen?.denyList ?? false;
+    this.onEvent = options.onEvent ?? (() => undefined);
   }
 
   override authenticate(req: Parameters<typeof fromBearer>[0]): void {
@@ -44,7 +46,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     }
     this.principalOf(token).then(
       (principal) => this.success(principal),
-      (error: unknown) => (error instanceof AuthError ? this.fail(error, 401) : this.error(error as Error)),
+      (error: unknown) => {
+        if (!(error instanceof AuthError)) return this.error(error as Error);
+        this.onEvent({ type: 'token.rejected', code: error.code });
+        this.fail(error, 401);
+      },
     );
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import { AuthError } from '../errors';
+import type { AuthEventListener } from '../events';
 import { DENY_GRACE_MS, type TokenDenyList } from './token-deny-list';
 import type { IssuedAccessToken } from './access-token.service';
 
@@ -66,6 +67,7 @@ export class RefreshTokenService {
     private readonly denyList: TokenDenyList,
     private readonly settings: RefreshTokenSettings,
     private readonly clock: Clock,
+    private readonly onEvent: AuthEventListener = () => undefined,
   ) {}
 
   /** Starts a new family (a login) or continues one, for `access`. */
@@ -94,7 +96,7 @@ export class RefreshTokenService {
     // claim and this insert, missing the new token: look again, and if so
     // revoke what we just made.
     if (family && (await this.store.familyRevoked(familyId))) {
-      await this.reuseDetected({ familyId }, new Date(this.clock.now()));
+      await this.reuseDetected({ familyId, userId }, new Date(this.clock.now()));
     }
     return { token, familyId, expiresAt };
   }
@@ -136,7 +138,8 @@ export class RefreshTokenService {
     return record;
   }
 
-  private async reuseDetected(record: { familyId: string }, now: Date): Promise<never> {
+  private async reuseDetected(record: { familyId: string; userId?: string }, now: Date): Promise<never> {
+    this.onEvent({ type: 'refresh.reuse-detected', userId: record.userId, targetId: record.familyId, code: 'ERR_AUTH_REFRESH_REUSED' });
     await this.deny(await this.store.revokeFamily(record.familyId, now));
     throw new AuthError('ERR_AUTH_REFRESH_REUSED', 'The refresh token was already used; every token of its login is now revoked');
   }

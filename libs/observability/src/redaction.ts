@@ -1,0 +1,77 @@
+import pino from 'pino';
+import { optionsError } from './errors';
+
+/** What a censored value is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+/** Request and response headers that carry credentials; always censored. */
+export const REDACTED_HEADER_PATHS: readonly string[] = Object.freeze([
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+]);
+
+/**
+ * Property names that hold a secret wherever they appear in a log line (a DTO, an error's
+ * details, a token response): the camelCase names of this codebase and the snake_case names of
+ * OAuth 2.0 (RFC 6749 §5.1, RFC 7636 §4.1) and OpenID Connect.
+ */
+export const SECRET_KEYS: readonly string[] = Object.freeze([
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordConfirmation',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'key',
+  'apiKey',
+  'api_key',
+  'privateKey',
+  'codeVerifier',
+  'code_verifier',
+  'authorization',
+  'cookie',
+]);
+
+/**
+ * pino paths are exact, with `*` for one level, so each key is censored at the top level, one
+ * and two levels down (`body.password`, `err.details.password`) and three levels down inside
+ * `err` (`err.details.user.password`, `err.cause.details.token`). Deeper values are not.
+ */
+function pathsForKey(key: string): string[] {
+  return [key, `*.${key}`, `*.*.${key}`, `err.*.*.${key}`];
+}
+
+/** Every path censored by default: {@link REDACTED_HEADER_PATHS} and the {@link SECRET_KEYS} paths. */
+export const DEFAULT_REDACT_PATHS: readonly string[] = Object.freeze([...REDACTED_HEADER_PATHS, ...SECRET_KEYS.flatMap(pathsForKey)]);
+
+const nowhere = { write: (): void => undefined };
+
+/**
+ * The default paths plus the app's own, each checked by pino's path parser so that a typo stops
+ * start-up (naming `redactPaths[i]`) instead of silently censoring nothing.
+ */
+export function redactPathsWith(extra: readonly unknown[] | undefined): string[] {
+  const paths = [...DEFAULT_REDACT_PATHS];
+  (extra ?? []).forEach((path, i) => {
+    if (typeof path !== 'string' || path.trim() === '') throw optionsError(`redactPaths[${i}]`, 'must be a non-empty string');
+    try {
+      pino({ redact: [path] }, nowhere);
+    } catch (error) {
+      throw optionsError(`redactPaths[${i}]`, `is not a valid pino redaction path (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!paths.includes(path)) paths.push(path);
+  });
+  return paths;
+}
