@@ -46,11 +46,15 @@ export const SECRET_KEYS: readonly string[] = Object.freeze([
 
 /**
  * pino paths are exact, with `*` for one level, so each key is censored at the top level, one
- * and two levels down (`body.password`, `err.details.password`) and three levels down inside
- * `err` (`err.details.user.password`, `err.cause.details.token`). Deeper values are not.
+ * level down anywhere (`details.password`, `body.token`), and two and three levels down inside
+ * `err` (`err.details.password`, `err.details.user.password`). Deeper values are not.
+ *
+ * A general `*.*.<key>` is left out on purpose: pino then walks every pair of levels of every
+ * line, which more than doubled the cost of a request line (about 27 µs to 62 µs for these
+ * keys), while `err.*…` paths cost nothing on lines without an error.
  */
 function pathsForKey(key: string): string[] {
-  return [key, `*.${key}`, `*.*.${key}`, `err.*.*.${key}`];
+  return [key, `*.${key}`, `err.*.${key}`, `err.*.*.${key}`];
 }
 
 /** Every path censored by default: {@link REDACTED_HEADER_PATHS} and the {@link SECRET_KEYS} paths. */

@@ -10,6 +10,7 @@ export const POLICY_SCHEMA: PolicySchema = {
     Document: ['id', 'tenantId', 'ownerId', 'title', 'body', 'classification', 'department', 'status'],
     User: ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status'],
     Policy: ['role', 'rules', 'version'],
+    AuditEvent: ['action', 'outcome', 'actorType', 'actorId', 'tenantId', 'targetType', 'targetId'],
   },
   attributes: ['id', 'tenantId', 'department', 'role'],
 };
@@ -32,6 +33,7 @@ export const DEMO_POLICY: Record<'admin' | 'editor' | 'viewer', PolicyRule[]> = 
   admin: [
     { action: 'manage', subject: ['Document', 'User'], conditions: { tenantId: TENANT } },
     { action: 'manage', subject: 'Policy' },
+    { action: 'read', subject: 'AuditEvent' },
     { action: 'update', subject: 'User', fields: ['role', 'status'], conditions: { id: ME }, inverted: true, reason: 'Admins cannot change their own role or status' },
   ],
   editor: [

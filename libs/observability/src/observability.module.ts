@@ -1,0 +1,121 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit, type Provider } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AlertEngine } from './alert-engine';
+import { LogAlertSink } from './log-alert.sink';
+import { MetricsController } from './metrics.controller';
+import { Metrics } from './metrics.service';
+import {
+  OBSERVABILITY_ASYNC_OPTIONS_TYPE,
+  OBSERVABILITY_OPTIONS,
+  OBSERVABILITY_OPTIONS_TYPE,
+  ObservabilityConfigurableModule,
+  RAW_OBSERVABILITY_OPTIONS,
+} from './observability.module-definition';
+import { type ResolvedObservabilityOptions, validateObservabilityOptions } from './options';
+import { installRequestContext } from './request-context';
+import { toLoggerParams } from './request-logging';
+
+// Holds the validated options so that both this module and nestjs-pino's LoggerModule (a
+// separate global module that sees only what it imports) can inject them.
+@Module({})
+class ObservabilityOptionsModule {}
+
+/**
+ * Adds the adapter hooks that hand the principal and the route pattern to the request log and
+ * the metrics. `onModuleInit` runs in `app.init()` after Nest has registered the routes and
+ * before it adds the not-found handler and Fastify becomes ready: the one point where both the
+ * Express marker and the Fastify hook land where they must.
+ */
+@Injectable()
+class RequestContextInstaller implements OnModuleInit {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    // Undefined in an application context without HTTP.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    try {
+      installRequestContext(adapter);
+    } catch (error) {
+      new Logger('Observability').warn(
+        `request logs and metrics may lack principal and route: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+const metricsProvider: Provider = {
+  provide: Metrics,
+  inject: [OBSERVABILITY_OPTIONS],
+  useFactory: (o: ResolvedObservabilityOptions) => new Metrics({ defaultMetrics: o.defaultMetrics, durationBuckets: o.durationBuckets }),
+};
+
+const alertEngineProvider: Provider = {
+  provide: AlertEngine,
+  inject: [OBSERVABILITY_OPTIONS, Metrics],
+  useFactory: (o: ResolvedObservabilityOptions, metrics: Metrics) => {
+    const fired = metrics.counter('alerts_fired_total', 'Alerts fired, by rule', ['alert']);
+    return new AlertEngine({
+      rules: o.alerts.rules,
+      sinks: [...(o.alerts.sinks ?? [new LogAlertSink()]), { send: (alert) => fired.inc({ alert: alert.alert }) }],
+      clock: o.clock,
+      ...(o.alerts.maxKeysPerRule !== undefined ? { maxKeysPerRule: o.alerts.maxKeysPerRule } : {}),
+    });
+  },
+};
+
+/**
+ * Logs, metrics and alerts for an HTTP API on Express or Fastify:
+ *
+ * - nestjs-pino's `LoggerModule`: one redacted JSON line per request with the request id,
+ *   principal, tenant, route pattern, status and latency;
+ * - {@link Metrics} on a private registry and `GET /metrics` ({@link MetricsController});
+ * - an {@link AlertEngine} with the configured rules.
+ *
+ * Options are validated when the module is built. Global unless `isGlobal: false`. The app also
+ * calls `app.useLogger(app.get(Logger))` and {@link installHttpMetrics} (README).
+ *
+ * @example
+ * ObservabilityModule.forRootAsync({
+ *   inject: [observabilityConfig.KEY],
+ *   useFactory: (c: ConfigType<typeof observabilityConfig>) => ({
+ *     service: 'bastion-api',
+ *     logLevel: c.logLevel,
+ *     metricsToken: c.metricsToken,
+ *     alerts: { rules: [{ name: 'login-bruteforce', event: 'auth.login_failed', threshold: 10, windowMs: 300_000 }] },
+ *   }),
+ * })
+ */
+@Module({})
+export class ObservabilityModule extends ObservabilityConfigurableModule {
+  static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
+    return wire(super.forRoot(options));
+  }
+
+  static override forRootAsync(options: typeof OBSERVABILITY_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return wire(super.forRootAsync(options));
+  }
+}
+
+function wire(base: DynamicModule): DynamicModule {
+  const options: DynamicModule = {
+    module: ObservabilityOptionsModule,
+    imports: base.imports ?? [],
+    providers: [
+      ...(base.providers ?? []),
+      { provide: OBSERVABILITY_OPTIONS, inject: [RAW_OBSERVABILITY_OPTIONS], useFactory: validateObservabilityOptions },
+    ],
+    exports: [OBSERVABILITY_OPTIONS],
+  };
+  // The same object in both import lists: Nest makes one module of it, so validation runs once.
+  const logger = LoggerModule.forRootAsync({ imports: [options], inject: [OBSERVABILITY_OPTIONS], useFactory: toLoggerParams });
+  return {
+    module: base.module,
+    global: base.global,
+    imports: [options, logger],
+    controllers: [MetricsController],
+    providers: [metricsProvider, alertEngineProvider, RequestContextInstaller],
+    exports: [options, logger, Metrics, AlertEngine],
+  };
+}
