@@ -15,7 +15,7 @@ export async function openConfiguredDatabase(env = process.env): Promise<Databas
 /** Runs a command-line script: a ConfigError prints its message alone, anything else its stack. */
 export function runScript(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (error: unknown) => {
       console.error(startupErrorMessage(error));
       process.exit(1);

@@ -22,10 +22,12 @@ async function main(): Promise<void> {
   const migrations = await applyMigrations(db, MIGRATIONS_DIR);
   if (migrations.applied.length) console.log(`Applied migration(s): ${migrations.applied.join(', ')}`);
   if (embedded && process.env.NODE_ENV !== 'production') {
+    // Every start: the seed only adds what is missing (e.g. the policies of a
+    // demo database made before they existed), and touches nothing else.
     const prisma = new PrismaClient({ adapter: db.adapter as never });
-    if ((await prisma.tenant.count()) === 0) {
-      const report = await seedDemo(prisma);
-      console.log(`Seeded the embedded demo: ${report.users} users, ${report.documents} documents.`);
+    const report = await seedDemo(prisma);
+    if (report.users || report.documents || report.policies) {
+      console.log(`Seeded the embedded demo: ${report.users} users, ${report.documents} documents, ${report.policies} policies.`);
     }
     await prisma.$disconnect();
   }

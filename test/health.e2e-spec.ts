@@ -85,7 +85,7 @@ describe('health and errors (e2e)', () => {
       const res = await fetch(`${broken.url}/health/ready`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      expect(body.checks).toEqual({ database: 'up', redis: 'down' });
+      expect(body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up' });
     } finally {
       await broken.close();
     }

@@ -116,6 +116,8 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
       subjectId: typeof object?.id === 'string' ? object.id : undefined,
       reason,
       at: new Date(),
+      requestId: principal.requestId,
+      address: principal.address,
     });
     throw new AuthzDeniedException(reason);
   }

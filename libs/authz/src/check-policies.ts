@@ -74,6 +74,8 @@ export class PoliciesGuard implements CanActivate {
           subject: typeof check === 'function' ? 'custom' : check.subject,
           reason,
           at: new Date(),
+          requestId: principal.requestId,
+          address: principal.address,
         });
         throw new AuthzDeniedException(reason);
       }

@@ -9,6 +9,9 @@ export interface AuthzDenial {
   subjectId?: string;
   reason: string;
   at: Date;
+  /** The request that was refused, and where it came from. */
+  requestId?: string;
+  address?: string;
 }
 
 /** Where denials go; the audit lib implements it. */

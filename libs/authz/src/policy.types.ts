@@ -33,4 +33,6 @@ export interface AuthzPrincipal {
   scopes?: readonly string[];
   /** The client address, for network restrictions. */
   address?: string;
+  /** The request's id, carried into denial records (never part of the ability). */
+  requestId?: string;
 }

@@ -26,6 +26,8 @@ export interface DatabaseConnection {
    * (a PostgreSQL advisory lock, the same key `prisma migrate` takes).
    */
   exclusive<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one session of its own (no lock): for work that needs one connection, such as a transaction. */
+  session<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** Answers when the database does. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,30 +51,35 @@ function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
     async exclusive(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
-        const session: SqlSession = {
-          exec: async (sql) => {
-            await client.query(sql);
-          },
-          query: async (sql, params) => (await client.query(sql, params)).rows,
-          transaction: async (txFn) => {
-            await client.query('BEGIN');
-            try {
-              await txFn(session);
-              await client.query('COMMIT');
-            } catch (error) {
-              await client.query('ROLLBACK');
-              throw error;
-            }
-          },
-        };
+      return this.session(async (session) => {
+        await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
         try {
           return await fn(session);
         } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]);
+          await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK]);
         }
+      });
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      const session: SqlSession = {
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+        query: async (sql, params) => (await client.query(sql, params)).rows,
+        transaction: async (txFn) => {
+          await client.query('BEGIN');
+          try {
+            await txFn(session);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        },
+      };
+      try {
+        return await fn(session);
       } finally {
         client.release();
       }
@@ -105,6 +112,8 @@ async function openEmbedded(dir: string): Promise<DatabaseConnection> {
     // One process owns the folder (see embedded-registry.ts); within it, a
     // promise chain per folder serialises the holders.
     exclusive: (fn) => withEmbeddedLock(dir, () => fn(wrap(db))),
+    // One connection is all PGlite has; its transaction() serialises with everything else.
+    session: (fn) => fn(wrap(db)),
     async ping() {
       await db.query('SELECT 1');
     },

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { SecurityEvents } from '../audit/security-events.service';
+import type { ClientRequest } from '../common/client-request';
 import { Auth, type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { ApiKeysService } from './api-keys.service';
@@ -12,12 +14,17 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 @Auth('jwt')
 @Controller({ path: 'api-keys', version: '1' })
 export class ApiKeysController {
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly events: SecurityEvents,
+  ) {}
 
   @RateTier('apiKeyCreate')
   @Post()
-  create(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(principal, dto);
+  async create(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: CreateApiKeyDto, @Req() req: ClientRequest): Promise<CreatedApiKeyDto> {
+    const created = await this.apiKeys.create(principal, dto);
+    this.events.record({ action: 'api-key.create', outcome: 'success', target: { type: 'api-key', id: created.id }, details: { scopes: created.scopes, prefix: created.prefix } }, req);
+    return created;
   }
 
   @Get()
@@ -27,7 +34,8 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
+  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Req() req: ClientRequest): Promise<void> {
     await this.apiKeys.revoke(principal, id);
+    this.events.record({ action: 'api-key.revoke', outcome: 'success', target: { type: 'api-key', id } }, req);
   }
 }

@@ -19,21 +19,21 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
-    return this.auth.login(dto.email, dto.password, req.ip);
+    return this.auth.login(dto.email, dto.password, req);
   }
 
   @Public()
   @RateTier('refresh')
   @Post('refresh')
   @HttpCode(200)
-  refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
-    return this.auth.refresh(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
+    return this.auth.refresh(dto.refreshToken, req);
   }
 
   @Auth('jwt')
   @Post('logout')
   @HttpCode(204)
-  async logout(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: RefreshDto): Promise<void> {
-    await this.auth.logout(principal, dto.refreshToken);
+  async logout(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: RefreshDto, @Req() req: ClientRequest): Promise<void> {
+    await this.auth.logout(principal, dto.refreshToken, req);
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
 import {
+  type AuthEvent,
   AuthenticationGuard,
   AuthModule as AuthLibModule,
   type Clock,
@@ -16,6 +17,7 @@ import { PrismaService } from '@bastion/database';
 import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { PrismaApiKeyStore } from '../api-keys/prisma-api-key.store';
+import { SecurityEvents } from '../audit/security-events.service';
 import { authConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -29,8 +31,8 @@ function limit(text: string) {
 }
 
 const authLib = AuthLibModule.forRootAsync({
-  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT],
-  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null) => {
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents],
+  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents) => {
     const clock: Clock = { now: () => Date.now() };
     const keyProvider = cfg.JWT_SIGNING_KEYS
       ? await KeyRing.fromKeys(validateStoredKeys((JSON.parse(cfg.JWT_SIGNING_KEYS) as { keys: unknown }).keys, 'JWT_SIGNING_KEYS'), clock)
@@ -53,6 +55,7 @@ const authLib = AuthLibModule.forRootAsync({
       attributeClaims: [...ATTRIBUTE_CLAIMS],
       defaultMethods: ['jwt'],
       failOpen: { loginLimits: cfg.LOGIN_LIMITS_FAIL_OPEN, denyList: cfg.TOKEN_REVOCATION_FAIL_OPEN },
+      onEvent: (event: AuthEvent) => events.fromAuth(event),
     };
   },
 });

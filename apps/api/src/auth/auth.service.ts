@@ -12,6 +12,9 @@ import {
 } from '@bastion/auth';
 import { PrismaService, type User } from '@bastion/database';
 import { Inject } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { SecurityEvents } from '../audit/security-events.service';
+import type { ClientRequest } from '../common/client-request';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import { SCOPES } from './scopes';
 
@@ -28,44 +31,70 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
     @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
+    private readonly events: SecurityEvents,
   ) {}
 
   /**
    * An unknown email, a disabled account and a wrong password all get the
    * same error after the same argon2id work (ASVS v5 6.3.8).
    */
-  async login(email: string, password: string, address: string): Promise<TokenPairDto> {
+  async login(email: string, password: string, req: ClientRequest): Promise<TokenPairDto> {
     const normalized = email.trim().toLowerCase();
-    const attempt = await this.limiter.begin(normalized, address);
+    // The account name goes to the audit trail as a hash: a mistyped password in the email field must not be stored.
+    const account = createHash('sha256').update(normalized).digest('hex').slice(0, 16);
+    let attempt;
+    try {
+      attempt = await this.limiter.begin(normalized, req.ip);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'ERR_AUTH_RATE_LIMITED') {
+        this.events.record({ action: 'rate-limit.exceeded', outcome: 'denied', target: { type: 'account', id: account }, details: { limit: 'login' } }, req);
+      }
+      throw error;
+    }
     const user = await this.prisma.user.findUnique({ where: { email: normalized } });
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!user || !ok || user.status !== 'active') {
       await attempt.failed();
+      this.events.record(
+        { action: 'auth.login', outcome: 'failure', actorId: user?.id, actorType: user ? 'user' : 'anonymous', tenantId: user?.tenantId, target: { type: 'account', id: account }, alertKey: normalized },
+        req,
+      );
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', INVALID_LOGIN);
     }
     await attempt.succeeded();
+    this.events.record({ action: 'auth.login', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId }, req);
     return this.issue(user);
   }
 
   /** Rotates a refresh token; the user is read again, so a disabled account stops here. */
-  async refresh(refreshToken: string): Promise<TokenPairDto> {
-    const used = await this.refreshTokens.consume(refreshToken);
+  async refresh(refreshToken: string, req: ClientRequest): Promise<TokenPairDto> {
+    let used;
+    try {
+      used = await this.refreshTokens.consume(refreshToken);
+    } catch (error) {
+      // Reuse is recorded by the auth lib's event (with the family); a plain invalid token here.
+      if (error instanceof AuthError && error.code === 'ERR_AUTH_REFRESH_INVALID') this.events.record({ action: 'auth.refresh', outcome: 'failure' }, req);
+      throw error;
+    }
     const user = await this.prisma.user.findUnique({ where: { id: used.userId } });
     if (!user || user.status !== 'active') {
       await this.refreshTokens.revokeUser(used.userId);
       throw new AuthError('ERR_AUTH_REFRESH_INVALID', 'The refresh token is invalid or expired');
     }
+    this.events.record({ action: 'auth.refresh', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, target: { type: 'token-family', id: used.familyId } }, req);
     return this.issue(user, { id: used.familyId, expiresAt: used.familyExpiresAt });
   }
 
   /** Revokes the presented access token at once, then the refresh token's whole family. */
-  async logout(principal: AuthPrincipal, refreshToken: string): Promise<void> {
+  async logout(principal: AuthPrincipal, refreshToken: string, req: ClientRequest): Promise<void> {
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
     await this.refreshTokens.revokeFamilyOf(refreshToken, principal.sub);
+    this.events.record({ action: 'auth.logout', outcome: 'success' }, req);
   }
 
   /** Changes the caller's password and ends every one of their logins, this one included. */
-  async changePassword(principal: AuthPrincipal, current: string, next: string, address: string): Promise<void> {
+  async changePassword(principal: AuthPrincipal, current: string, next: string, req: ClientRequest): Promise<void> {
+    const address = req.ip;
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.sub } });
     if (user.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The account is disabled');
     const attempt = await this.limiter.begin(user.email, address);
@@ -78,6 +107,7 @@ export class AuthService {
     await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.hasher.hash(next) } });
     await this.refreshTokens.revokeUser(user.id);
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
+    this.events.record({ action: 'user.password-change', outcome: 'success', target: { type: 'user', id: user.id } }, req);
   }
 
   private async issue(user: User, family?: { id: string; expiresAt: Date }): Promise<TokenPairDto> {

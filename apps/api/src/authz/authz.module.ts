@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { AuthPrincipal } from '@bastion/auth';
-import { type AuthzPrincipal, AuthzModule as AuthzLibModule, MemoryPolicyChangeBus, RedisPolicyChangeBus } from '@bastion/authz';
+import { type AuthzDenial, type AuthzPrincipal, AuthzModule as AuthzLibModule, MemoryPolicyChangeBus, RedisPolicyChangeBus } from '@bastion/authz';
+import { SecurityEvents } from '../audit/security-events.service';
 import { PrismaService } from '@bastion/database';
 import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
@@ -12,8 +13,21 @@ import { PoliciesService } from './policies.service';
 import { PrismaPolicyStore } from './prisma-policy.store';
 
 const authzLib = AuthzLibModule.forRootAsync({
-  inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT],
-  useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null) => ({
+  inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents],
+  useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents) => ({
+    // Every denial reaches the audit trail, the denial alert and /metrics.
+    denialSink: {
+      record: (d: AuthzDenial) =>
+        events.record({
+          action: 'authz.denied',
+          outcome: 'denied',
+          actorId: d.principalId,
+          actorType: 'user',
+          target: { type: d.subject.slice(0, 32), id: d.subjectId },
+          details: { action: d.action, reason: d.reason, role: d.role },
+          alertKey: d.principalId,
+        }, { id: d.requestId, ip: d.address }),
+    },
     schema: POLICY_SCHEMA,
     store: new PrismaPolicyStore(prisma),
     bus: redis ? new RedisPolicyChangeBus(redis as never) : new MemoryPolicyChangeBus(),
@@ -30,7 +44,7 @@ const authzLib = AuthzLibModule.forRootAsync({
     // Read the user on every authorized request: a role change or a disabled
     // account applies to the next request, not at token expiry.
     async principalOf(request: unknown): Promise<AuthzPrincipal | null> {
-      const req = request as { user?: AuthPrincipal; ip?: string };
+      const req = request as { user?: AuthPrincipal; ip?: string; id?: string };
       if (!req.user) return null;
       const user = await prisma.user.findUnique({
         where: { id: req.user.sub },
@@ -45,6 +59,7 @@ const authzLib = AuthzLibModule.forRootAsync({
         // password login) acts with the whole role.
         scopes: req.user.method === 'api-key' ? req.user.scopes : undefined,
         address: req.ip,
+        requestId: typeof req.id === 'string' ? req.id : undefined,
       };
     },
   }),

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuthzError, AuthzService, type PolicyRule, validatePolicyRules } from '@bastion/authz';
 import { PrismaService, type Role } from '@bastion/database';
 import { ProblemException } from '@bastion/problem-details';
+import { SecurityEvents } from '../audit/security-events.service';
 import { POLICY_SCHEMA } from './demo-policy';
 
 /** A role's policy as the API shows it. */
@@ -21,6 +22,7 @@ export class PoliciesService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly authz: AuthzService,
+    private readonly events: SecurityEvents,
   ) {}
 
   async list(): Promise<PolicyView[]> {
@@ -47,6 +49,7 @@ export class PoliciesService {
       return tx.policy.upsert({ where: { role: role as Role }, create: { role: role as Role, ...data }, update: data });
     });
     await this.authz.changed();
+    this.events.record({ action: 'policy.update', outcome: 'success', actorId, actorType: 'user', target: { type: 'policy', id: role }, details: { version: saved.version, rules: valid.length } });
     return { ...saved, rules: saved.rules as unknown as PolicyRule[] };
   }
 }

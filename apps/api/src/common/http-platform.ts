@@ -4,6 +4,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthErrorFilter } from '@bastion/auth';
 import { ConfigError } from '@bastion/config';
 import { createHttpApp, type HttpAppOptions } from '@bastion/http-app';
+import { installHttpMetrics, Logger, Metrics } from '@bastion/observability';
 import { ProblemDetailsFilter } from '@bastion/problem-details';
 import { applySecurityHeaders } from '@bastion/security-headers';
 import { BodyLimitGuard, createValidationPipe, JsonShapePipe } from '@bastion/validation';
@@ -18,6 +19,14 @@ export interface PlatformSettings {
   TLS_CERT_FILE?: string;
   TLS_KEY_FILE?: string;
   REQUIRE_HTTPS?: boolean;
+}
+
+/** Which of the shared modules an app has (the auth server has neither yet). */
+export interface PlatformFeatures {
+  /** ObservabilityModule: pino logs and HTTP metrics. */
+  observability: boolean;
+  /** The auth lib: its AuthErrorFilter renders AuthError. */
+  auth: boolean;
 }
 
 function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buffer {
@@ -36,7 +45,11 @@ function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buff
  * body limits) → shape checks → DTO validation → handler; errors → problem
  * details.
  */
-export async function createPlatformApp(root: new (...args: never[]) => unknown, s: PlatformSettings): Promise<INestApplication> {
+export async function createPlatformApp(
+  root: new (...args: never[]) => unknown,
+  s: PlatformSettings,
+  features: PlatformFeatures = { observability: true, auth: true },
+): Promise<INestApplication> {
   const https = s.TLS_CERT_FILE && s.TLS_KEY_FILE ? { cert: readPem('TLS_CERT_FILE', s.TLS_CERT_FILE), key: readPem('TLS_KEY_FILE', s.TLS_KEY_FILE) } : undefined;
   const app = await createHttpApp(root, {
     adapter: s.HTTP_ADAPTER,
@@ -44,24 +57,25 @@ export async function createPlatformApp(root: new (...args: never[]) => unknown,
     logLevel: s.LOG_LEVEL,
     bodyLimit: s.BODY_LIMIT,
     https,
-    beforeBodyParsing: (created) =>
-      applySecurityHeaders(created, {
+    beforeBodyParsing: async (created) => {
+      // Counted before any parser: a 413 or a malformed body shows on /metrics too.
+      if (features.observability) installHttpMetrics(created, created.get(Metrics));
+      await applySecurityHeaders(created, {
         corsOrigins: s.CORS_ORIGINS,
         // Probes of a load balancer may speak plain HTTP on the inside.
         requireHttps: s.REQUIRE_HTTPS ? { exceptPrefixes: ['/health'] } : undefined,
         // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
         relaxedCsp: [{ prefix: '/docs', policy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
-      }),
+      });
+    },
   });
+  // JSON log lines through pino, with the request id and redaction, for Nest's own logging too.
+  if (features.observability) app.useLogger(app.get(Logger));
   app.useGlobalGuards(new BodyLimitGuard(app.get(Reflector)));
   // Filters registered later are consulted first: AuthErrorFilter answers
   // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
   const filters: object[] = [new ProblemDetailsFilter(app.get(HttpAdapterHost))];
-  try {
-    filters.push(app.get(AuthErrorFilter));
-  } catch {
-    // An app without the auth module (the auth server) has no AuthError to render.
-  }
+  if (features.auth) filters.push(app.get(AuthErrorFilter));
   app.useGlobalFilters(...(filters as ProblemDetailsFilter[]));
   app.useGlobalPipes(new JsonShapePipe(), createValidationPipe());
   return app;

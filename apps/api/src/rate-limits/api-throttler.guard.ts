@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { BastionThrottlerGuard, type ResolvedThrottler } from '@bastion/throttling';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { BastionThrottlerGuard, type ResolvedThrottler, type ResolvedThrottlingOptions, THROTTLING_MODULE_OPTIONS } from '@bastion/throttling';
 import type { AuthPrincipal } from '@bastion/auth';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import { type RequestContext, SecurityEvents } from '../audit/security-events.service';
 import { RATE_TIER_KEY } from './rate-tier.decorator';
 
 type ThrottlerRequest = Parameters<BastionThrottlerGuard['handleRequest']>[0];
@@ -14,6 +17,17 @@ type ThrottlerRequest = Parameters<BastionThrottlerGuard['handleRequest']>[0];
  */
 @Injectable()
 export class ApiThrottlerGuard extends BastionThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(THROTTLING_MODULE_OPTIONS) throttling: ResolvedThrottlingOptions,
+    adapterHost: HttpAdapterHost,
+    private readonly events: SecurityEvents,
+  ) {
+    super(options, storage, reflector, throttling, adapterHost);
+  }
+
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     const name = request.throttler.name ?? 'default';
     if (name !== 'api') {
@@ -21,6 +35,12 @@ export class ApiThrottlerGuard extends BastionThrottlerGuard {
       if (!tiers.includes(name)) return true;
     }
     return super.handleRequest(request);
+  }
+
+  protected override async throwThrottlingException(context: ExecutionContext, detail: Parameters<BastionThrottlerGuard['throwThrottlingException']>[1]): Promise<void> {
+    const req = context.switchToHttp().getRequest<RequestContext>();
+    this.events.record({ action: 'rate-limit.exceeded', outcome: 'denied', details: { limit: detail.key.split(':')[0] ?? 'route' } }, req);
+    return super.throwThrottlingException(context, detail);
   }
 
   protected override limitFor(context: ExecutionContext, throttler: ResolvedThrottler): number {

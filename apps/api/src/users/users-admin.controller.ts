@@ -2,6 +2,7 @@ import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, 
 import { Auth } from '@bastion/auth';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
+import { SecurityEvents } from '../audit/security-events.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { tenantOf } from '../authz/tenant';
 
@@ -21,6 +22,7 @@ export class UsersAdminController {
   constructor(
     private readonly prisma: PrismaService,
     private readonly authz: AuthzService,
+    private readonly events: SecurityEvents,
   ) {}
 
   private view(ctx: AuthzContext, user: PublicUser): Partial<PublicUser> {
@@ -59,6 +61,11 @@ export class UsersAdminController {
     this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never);
     for (const field of fields) this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never, field);
     const updated = await this.prisma.user.update({ where: { id: user.id }, data: dto, omit: { passwordHash: true } });
+    const changed = fields.filter((f) => ['role', 'status', 'department'].includes(f));
+    if (changed.length) {
+      const details = Object.fromEntries(changed.map((f) => [f, { from: user[f as keyof typeof user], to: updated[f as keyof typeof updated] }]));
+      this.events.record({ action: 'user.role-change', outcome: 'success', actorId: ctx.principal.id, actorType: 'user', target: { type: 'user', id: user.id }, details });
+    }
     return this.view(ctx, updated);
   }
 }

@@ -36,6 +36,6 @@ export class UsersController {
     @Body() dto: ChangePasswordDto,
     @Req() req: ClientRequest,
   ): Promise<void> {
-    await this.auth.changePassword(principal, dto.currentPassword, dto.newPassword, req.ip);
+    await this.auth.changePassword(principal, dto.currentPassword, dto.newPassword, req);
   }
 }

@@ -1,0 +1,58 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Auth } from '@bastion/auth';
+import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
+import { CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Inject } from '@nestjs/common';
+
+/** `GET /v1/audit-events` query. */
+export class AuditEventsQuery {
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'action is an event name such as auth.login' })
+  action?: string;
+
+  @IsOptional()
+  @IsIn(['success', 'failure', 'denied'])
+  outcome?: 'success' | 'failure' | 'denied';
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'actor is an actor id' })
+  actor?: string;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @IsOptional()
+  @Matches(/^\d{1,15}$/, { message: 'cursor is a cursor from a previous page' })
+  cursor?: string;
+}
+
+/** `/v1/audit-events`: the audit trail, newest first (admins). */
+@Auth('jwt')
+@UseGuards(PoliciesGuard)
+@Controller({ path: 'audit-events', version: '1' })
+export class AuditEventsController {
+  constructor(@Inject(AuditStore) private readonly store: SqlAuditStore) {}
+
+  @CheckPolicies({ action: 'read', subject: 'AuditEvent' })
+  @Get()
+  search(@Query() q: AuditEventsQuery): Promise<AuditSearchPage> {
+    return this.store.search({ action: q.action, outcome: q.outcome, actorId: q.actor, from: q.from, to: q.to, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+  }
+}
