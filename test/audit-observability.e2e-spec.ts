@@ -126,6 +126,12 @@ describe('audit trail, logs, metrics and alerts (e2e)', () => {
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/v1\/documents\/:id",status="403"\} \d+/);
   });
 
+  it('a second process may not open the embedded database while the app runs', async () => {
+    const v = runNode('dist/scripts/audit-verify.js', { EMBEDDED_DB_DIR: dataDir });
+    expect(await v.exited).toBe(1);
+    expect(v.output()).toMatch(/in use by process \d+/);
+  });
+
   it('writes the buffered events on a graceful shutdown; no secret reached a log line or an event', async () => {
     // The last event goes out with SIGINT right behind it, well inside the flush interval.
     await call(base, 'POST', '/v1/auth/login', { body: { email: 'bob@example.com', password: 'wrong-password-x' }, headers: { 'x-request-id': 'e2e-last-event-0001' } });

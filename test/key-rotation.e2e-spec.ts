@@ -25,7 +25,8 @@ describe('signing-key rotation (e2e)', () => {
     const before = await login(api.url, 'alice@example.com');
     const oldKid = decodeProtectedHeader(before.accessToken).kid;
 
-    const rotate = runNode('dist/scripts/jwt-rotate.js', { JWT_KEYS_FILE: env.JWT_KEYS_FILE });
+    // A database of its own: the app's is in memory, in this process.
+    const rotate = runNode('dist/scripts/jwt-rotate.js', { JWT_KEYS_FILE: env.JWT_KEYS_FILE, EMBEDDED_DB_DIR: 'memory://' });
     expect(await rotate.exited).toBe(0);
     expect(rotate.output()).toMatch(new RegExp(`${oldKid} still verifies until`));
 

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseError } from './errors';
 import { PGlite } from '@electric-sql/pglite';
 
 interface Entry {
@@ -23,7 +25,10 @@ export function acquireEmbedded(dir: string): Promise<PGlite> {
   const key = keyOf(dir);
   let entry = open.get(key);
   if (!entry) {
-    if (!key.startsWith('memory://')) mkdirSync(key, { recursive: true });
+    if (!key.startsWith('memory://')) {
+      mkdirSync(key, { recursive: true });
+      lockFolder(key);
+    }
     const db = PGlite.create(key.startsWith('memory://') ? undefined : key);
     entry = { db, users: 0 };
     open.set(key, entry);
@@ -43,6 +48,45 @@ export async function releaseEmbedded(dir: string): Promise<void> {
   open.delete(key);
   const db = await entry.db;
   if (!db.closed) await db.close();
+  if (!key.startsWith('memory://')) unlockFolder(key);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// PGlite has no lock of its own, and two processes on one folder corrupt it:
+// a pid file refuses a second process (a script while `npm start` runs) and
+// is taken over when the process that wrote it is gone.
+function lockFolder(dir: string): void {
+  const file = join(dir, 'bastion.pid');
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const holder = Number(readFileSync(file, 'utf8'));
+  if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+    throw new DatabaseError(
+      'ERR_DATABASE_LOCKED',
+      `the embedded database in ${dir} is in use by process ${holder}; stop it first (PGlite allows one process), or use PostgreSQL`,
+    );
+  }
+  writeFileSync(file, String(process.pid));
+}
+
+function unlockFolder(dir: string): void {
+  try {
+    if (readFileSync(join(dir, 'bastion.pid'), 'utf8') === String(process.pid)) unlinkSync(join(dir, 'bastion.pid'));
+  } catch {
+    // already gone
+  }
 }
 
 const locks = new Map<string, Promise<unknown>>();

@@ -7,7 +7,8 @@ export class DatabaseError extends Error {
     readonly code:
       | 'ERR_DATABASE_OPTIONS'
       | 'ERR_DATABASE_MIGRATION_FAILED'
-      | 'ERR_DATABASE_MIGRATION_CHANGED',
+      | 'ERR_DATABASE_MIGRATION_CHANGED'
+      | 'ERR_DATABASE_LOCKED',
     message: string,
     options?: { cause?: unknown },
   ) {

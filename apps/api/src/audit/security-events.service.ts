@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { AuthEvent, AuthPrincipal } from '@bastion/auth';
 import { AuditTrail, type AuditEventInput, type AuditOutcome } from '@bastion/audit';
 import { AlertEngine, Metrics } from '@bastion/observability';
@@ -30,7 +30,7 @@ export interface SecurityEvent {
  * request's path), the alert engine, and the counters on /metrics.
  */
 @Injectable()
-export class SecurityEvents implements OnModuleDestroy {
+export class SecurityEvents implements OnModuleDestroy, OnApplicationBootstrap {
   private readonly counter;
   private readonly authFailures;
   private readonly denials;
@@ -53,6 +53,22 @@ export class SecurityEvents implements OnModuleDestroy {
       dropped.set(trail.dropped);
     }, 1000);
     this.timer.unref();
+  }
+
+  /** The configuration a process started with (no secrets: which parts are on, not their values). */
+  onApplicationBootstrap(): void {
+    this.record({
+      action: 'service.start',
+      outcome: 'success',
+      actorType: 'system',
+      details: {
+        database: process.env.DATABASE_URL ? 'postgresql' : 'embedded',
+        redis: Boolean(process.env.REDIS_URL),
+        adapter: process.env.HTTP_ADAPTER ?? 'fastify',
+        tls: Boolean(process.env.TLS_CERT_FILE),
+        auditHmac: Boolean(process.env.AUDIT_HMAC_KEY),
+      },
+    });
   }
 
   onModuleDestroy(): void {
