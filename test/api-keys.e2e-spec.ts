@@ -1,6 +1,6 @@
 import { AUTH_CLOCK, type Clock } from '@bastion/auth';
-import { type DatabaseConnection, PrismaService } from '@bastion/database';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { PrismaService } from '@bastion/database';
+import { baseEnv, useApi, type Env } from './support/harness';
 import { call, login } from './support/http';
 
 const ACME_PUBLIC_DOC = '0b6c3c8e-0000-4000-8000-000000000001';
@@ -11,21 +11,13 @@ const GLOBEX_PUBLIC_DOC = '0b6c3c8e-0000-4000-8000-000000000007';
 describe('API keys (e2e)', () => {
   // Creation limits have their own spec; this one creates many keys.
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API_KEY_CREATE: '1000/1h' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
+  const api = useApi(env);
   let prisma: PrismaService;
   let alice: string;
 
   beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
     prisma = api.app.get(PrismaService);
     alice = (await login(api.url, 'alice@example.com')).accessToken;
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
   });
 
   const create = (body: unknown, token = alice) => call(api.url, 'POST', '/v1/api-keys', { token, body });

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createPublicKey } from 'node:crypto';
 import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { AUTH_CLOCK, type Clock } from '@bastion/auth';
-import type { DatabaseConnection } from '@bastion/database';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, type Env } from './support/harness';
 import { call, DEMO_PASSWORD, login } from './support/http';
 
 // Attacks on the bearer-token path: each forged or misused token must get
@@ -13,20 +12,12 @@ import { call, DEMO_PASSWORD, login } from './support/http';
 describe('JWT access and refresh tokens (e2e)', () => {
   // Login limits have their own spec; here they would only get in the way.
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
+  const api = useApi(env);
   let realKey: { kid: string; jwk: JWK };
 
   beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
     const ring = JSON.parse(readFileSync(env.JWT_KEYS_FILE as string, 'utf8')) as { keys: { kid: string; jwk: JWK }[] };
     realKey = ring.keys[0] as { kid: string; jwk: JWK };
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
   });
 
   const me = (token: string) => call(api.url, 'GET', '/v1/users/me', { token });

@@ -1,6 +1,5 @@
-import type { DatabaseConnection } from '@bastion/database';
 import { DEMO_POLICY } from '../apps/api/src/authz/demo-policy';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, type Env } from './support/harness';
 import { call, login } from './support/http';
 
 type Role = 'admin' | 'editor' | 'viewer';
@@ -51,13 +50,10 @@ function expected(a: Actor, d: Doc, action: 'read' | 'update' | 'delete'): numbe
 // Roles × tenants × classifications × actions, every cell asserted, on the real stack.
 describe('authorization (e2e)', () => {
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API: '100000/1m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
+  const api = useApi(env);
   const actors: Actor[] = [];
 
   beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
     const seeded: Omit<Actor, 'token' | 'id'>[] = [
       { email: 'admin@example.com', role: 'admin', tenant: 'acme', department: 'security' },
       { email: 'alice@example.com', role: 'editor', tenant: 'acme', department: 'engineering' },
@@ -69,11 +65,6 @@ describe('authorization (e2e)', () => {
       const me = await call(api.url, 'GET', '/v2/users/me', { token });
       actors.push({ ...s, token, id: me.body.id });
     }
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
   });
 
   const explain = (a: Actor, action: string, id: string) =>

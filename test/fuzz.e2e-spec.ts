@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import type { DatabaseConnection } from '@bastion/database';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, useApi, type Env } from './support/harness';
 import { call, login } from './support/http';
 
 // Property: nothing a client sends gets a 5xx. Every route that takes a body
@@ -8,19 +7,11 @@ import { call, login } from './support/http';
 // and raw text, over the real HTTP stack.
 describe('fuzzing every DTO (e2e)', () => {
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '100000/15m', RATE_LIMIT_LOGIN_ADDRESS: '100000/15m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
+  const api = useApi(env);
   let token: string;
 
   beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
     token = (await login(api.url, 'alice@example.com')).accessToken;
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
   });
 
   const hostile = fc.oneof(

@@ -1,21 +1,9 @@
-import type { DatabaseConnection } from '@bastion/database';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
-import { baseEnv, prepareDatabase, startApi, withEnv, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, withEnv, type Env } from './support/harness';
 
 describe('health and errors (e2e)', () => {
   const env: Env = baseEnv();
-  let db: DatabaseConnection;
-  let api: RunningApp;
-
-  beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
-  });
+  const api = useApi(env);
 
   it('GET /health/live answers 200 while the process is up', async () => {
     const res = await fetch(`${api.url}/health/live`);

@@ -1,6 +1,5 @@
-import type { DatabaseConnection } from '@bastion/database';
 import { decodeProtectedHeader } from 'jose';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, useApi, type Env } from './support/harness';
 import { call, login } from './support/http';
 import { runNode } from './support/processes';
 
@@ -8,18 +7,7 @@ import { runNode } from './support/processes';
 // tokens keep working, the JWKS publishes both, without a restart.
 describe('signing-key rotation (e2e)', () => {
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
-
-  beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
-  });
+  const api = useApi(env);
 
   it('adds a new active key and keeps the old one verifying', async () => {
     const before = await login(api.url, 'alice@example.com');

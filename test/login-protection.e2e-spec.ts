@@ -1,23 +1,11 @@
-import type { DatabaseConnection } from '@bastion/database';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, type Env } from './support/harness';
 import { call, DEMO_PASSWORD, login } from './support/http';
 
 // Brute force and weak passwords (ASVS v5 6.2, 6.3; NIST SP 800-63B).
 describe('login limits and the password policy (e2e)', () => {
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '5/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
-
-  beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
-  });
+  const api = useApi(env);
 
   const attempt = (email: string, password: string) => call(api.url, 'POST', '/v1/auth/login', { body: { email, password } });
 

@@ -1,5 +1,4 @@
-import type { DatabaseConnection } from '@bastion/database';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, type Env } from './support/harness';
 import { call, DEMO_PASSWORD, login } from './support/http';
 
 // Rate limits over the real HTTP stack. With REDIS_URL (npm run
@@ -13,18 +12,7 @@ describe('rate limits (e2e)', () => {
     RATE_LIMIT_LOGIN: '5/15m',
     RATE_LIMIT_LOGIN_ADDRESS: '1000/15m',
   };
-  let db: DatabaseConnection;
-  let api: RunningApp;
-
-  beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
-  });
+  const api = useApi(env);
 
   it('the api tier: 5 per minute per principal, then 429 with Retry-After and the IETF RateLimit fields', async () => {
     const { accessToken } = await login(api.url, 'alice@example.com');

@@ -2,9 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseConnection } from '@bastion/database';
 import { makeDevCertificates } from '../scripts/dev-certs';
-import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
+import { baseEnv, startApi, useApi, type Env } from './support/harness';
 import { call, login } from './support/http';
 
 const ACME_DOC = '0b6c3c8e-0000-4000-8000-000000000001';
@@ -13,19 +12,11 @@ const ACME_DOC = '0b6c3c8e-0000-4000-8000-000000000001';
 // on whichever adapter HTTP_ADAPTER names (CI runs Fastify and Express).
 describe('request protection (e2e)', () => {
   const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m' };
-  let db: DatabaseConnection;
-  let api: RunningApp;
+  const api = useApi(env);
   let token: string;
 
   beforeAll(async () => {
-    db = await prepareDatabase(env);
-    api = await startApi(env);
     token = (await login(api.url, 'alice@example.com')).accessToken;
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await db?.close();
   });
 
   function expectProblem(res: { status: number; headers: Headers; body: Record<string, unknown> }, status: number) {

@@ -81,3 +81,34 @@ export async function startApi(env: Env): Promise<RunningApp> {
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, close: () => app.close() };
 }
+
+/**
+ * The API of one e2e file: a migrated, seeded database and the app, started
+ * before the file's tests and closed after them. The returned object reads
+ * through to the running app, so tests use `api.url` and `api.app` as usual.
+ */
+export function useApi(env: Env): RunningApp {
+  let db: DatabaseConnection | undefined;
+  let running: RunningApp | undefined;
+  beforeAll(async () => {
+    db = await prepareDatabase(env);
+    running = await startApi(env);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await db?.close();
+  });
+  const current = (): RunningApp => {
+    if (!running) throw new Error('the API is used before beforeAll started it');
+    return running;
+  };
+  return {
+    get app() {
+      return current().app;
+    },
+    get url() {
+      return current().url;
+    },
+    close: () => current().close(),
+  };
+}
