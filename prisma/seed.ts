@@ -1,16 +1,17 @@
 import { hash } from 'argon2';
 import type { PrismaClient } from '@bastion/database';
 import { DEMO_POLICY } from '../apps/api/src/authz/demo-policy';
+import { encryptedClient, openFieldKeys } from '../apps/api/src/encryption/field-keys';
 
 /** The password every demo user has. Demo only: the seed refuses to run in production. */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
 
 /** The demo users, as the README lists them. */
 export const DEMO_USERS = [
-  { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin', department: 'security', tenant: 'acme' },
-  { email: 'alice@example.com', displayName: 'Alice Editor', role: 'editor', department: 'engineering', tenant: 'acme' },
-  { email: 'bob@example.com', displayName: 'Bob Viewer', role: 'viewer', department: 'sales', tenant: 'acme' },
-  { email: 'mallory@example.com', displayName: 'Mallory Editor', role: 'editor', department: 'engineering', tenant: 'globex' },
+  { email: 'admin@example.com', displayName: 'Ada Admin', role: 'admin', department: 'security', tenant: 'acme', phone: '+15550100' },
+  { email: 'alice@example.com', displayName: 'Alice Editor', role: 'editor', department: 'engineering', tenant: 'acme', phone: '+15550101' },
+  { email: 'bob@example.com', displayName: 'Bob Viewer', role: 'viewer', department: 'sales', tenant: 'acme', phone: '+15550102' },
+  { email: 'mallory@example.com', displayName: 'Mallory Editor', role: 'editor', department: 'engineering', tenant: 'globex', phone: '+15550199' },
 ] as const;
 
 const TENANTS = [
@@ -47,10 +48,13 @@ export interface SeedReport {
  * (same slug, email or id) are not touched, so a user's changes survive.
  * Refuses to run when NODE_ENV is production: demo passwords are public.
  */
-export async function seedDemo(prisma: PrismaClient, env: Record<string, string | undefined> = process.env): Promise<SeedReport> {
+export async function seedDemo(client: PrismaClient, env: Record<string, string | undefined> = process.env): Promise<SeedReport> {
   if (env.NODE_ENV === 'production') {
     throw new Error('The demo seed refuses to run with NODE_ENV=production: its passwords are public.');
   }
+  // Through the encrypting client: seeded document bodies and phone numbers are encrypted like any other.
+  const keys = await openFieldKeys();
+  const prisma = encryptedClient(client, keys);
   const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0 };
   const tenantIds = new Map<string, string>();
   for (const t of TENANTS) {
@@ -74,6 +78,7 @@ export async function seedDemo(prisma: PrismaClient, env: Record<string, string 
         department: u.department,
         tenantId: tenantIds.get(u.tenant) as string,
         passwordHash: hashes[i] as string,
+        phone: u.phone,
       },
     });
     report.users += 1;

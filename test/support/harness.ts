@@ -18,12 +18,15 @@ export type Env = Record<string, string | undefined>;
  * throwaway in-memory embedded database of this test file.
  */
 export function baseEnv(): Env {
+  const keys = mkdtempSync(join(tmpdir(), 'bastion-keys-'));
   return {
     LOG_LEVEL: 'fatal',
     NODE_ENV: 'test',
     EMBEDDED_DB_DIR: process.env.DATABASE_URL ? undefined : `memory://${randomUUID()}`,
     // The signing keys of this test file's apps (a second instance shares them).
-    JWT_KEYS_FILE: join(mkdtempSync(join(tmpdir(), 'bastion-keys-')), 'jwt-keys.json'),
+    JWT_KEYS_FILE: join(keys, 'jwt-keys.json'),
+    // The field-encryption key ring of this test file's apps (made on first use).
+    ENCRYPTION_KEYS_FILE: join(keys, 'encryption-keys.json'),
   };
 }
 
@@ -53,7 +56,8 @@ export async function prepareDatabase(env: Env): Promise<DatabaseConnection> {
     if (process.env.DATABASE_URL) {
       // `npm run test:services` runs on a throwaway database shared by every
       // file: start each from the seed alone.
-      await db.exclusive((s) => s.exec('DELETE FROM api_keys; DELETE FROM refresh_tokens;'));
+      // Encrypted values of an earlier file are under that file's keys: the seed writes them again under this one's.
+      await db.exclusive((s) => s.exec('DELETE FROM api_keys; DELETE FROM refresh_tokens; DELETE FROM documents; UPDATE users SET phone = NULL, phone_index = NULL;'));
     }
     if (process.env.REDIS_URL) {
       const redis = new Redis(process.env.REDIS_URL);

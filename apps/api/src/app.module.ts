@@ -14,6 +14,8 @@ import { AuthzModule } from './authz/authz.module';
 import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig } from './config';
 import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
+import { EncryptionModule, FIELD_KEYS } from './encryption/encryption.module';
+import { encryptedClient, type FieldKeys } from './encryption/field-keys';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { UsersModule } from './users/users.module';
 
@@ -52,11 +54,14 @@ SkipThrottle()(MetricsController);
     }),
     DatabaseModule.forRootAsync({
       isGlobal: true,
-      inject: [databaseConfig.KEY],
-      useFactory: (db: ConfigType<typeof databaseConfig>) => ({
+      imports: [EncryptionModule],
+      inject: [databaseConfig.KEY, FIELD_KEYS],
+      useFactory: (db: ConfigType<typeof databaseConfig>, keys: FieldKeys) => ({
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+        // Encrypted fields (Document.body, User.phone) are declared once, in apps/api/src/encryption.
+        extendClient: (client) => encryptedClient(client, keys),
       }),
     }),
     RedisModule.forRootAsync({

@@ -1,9 +1,11 @@
 import { type INestApplication, VersioningType } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { Metrics } from '@bastion/observability';
 import { DeprecationInterceptor } from '@bastion/versioning';
 import { AppModule } from './app.module';
 import { createPlatformApp } from './common/http-platform';
 import { apiConfig } from './config';
+import { FieldIntegrityFilter } from './encryption/field-integrity.filter';
 
 /**
  * The demo's versioning policy: v1 is deprecated in favour of v2 and will be
@@ -22,6 +24,8 @@ export async function createApiApp(): Promise<{ app: INestApplication; port: num
   const config = apiConfig();
   const app = await createPlatformApp(AppModule, config);
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  // Registered after the platform's filters, so consulted before them: an encrypted value that fails to decrypt.
+  app.useGlobalFilters(new FieldIntegrityFilter(app.get(HttpAdapterHost), app.get(Metrics)));
   app.useGlobalInterceptors(new DeprecationInterceptor(app.get(Reflector), { deprecated: { '1': API_V1_DEPRECATION }, defaultVersion: '1' }));
   await app.init();
   return { app, port: config.PORT, host: config.HOST };

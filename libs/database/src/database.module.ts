@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { openDatabase } from './connection';
+import { type DatabaseConnection, openDatabase } from './connection';
 import { DatabaseConfigurableModule, DATABASE_MODULE_OPTIONS } from './database.module-definition';
 import { resolveDatabaseOptions, type DatabaseModuleOptions } from './database.options';
 import { DATABASE_CONNECTION, PrismaService } from './prisma.service';
@@ -18,7 +18,16 @@ import { DATABASE_CONNECTION, PrismaService } from './prisma.service';
       inject: [DATABASE_MODULE_OPTIONS],
       useFactory: (options: DatabaseModuleOptions) => openDatabase(resolveDatabaseOptions(options)),
     },
-    PrismaService,
+    {
+      provide: PrismaService,
+      inject: [DATABASE_CONNECTION, DATABASE_MODULE_OPTIONS],
+      // A factory rather than the class alone: `extendClient` may hand back an
+      // extended client (a proxy over this one) for every injector to share.
+      useFactory: (connection: DatabaseConnection, options: DatabaseModuleOptions) => {
+        const client = new PrismaService(connection);
+        return options.extendClient ? options.extendClient(client) : client;
+      },
+    },
   ],
   exports: [PrismaService, DATABASE_CONNECTION],
 })

@@ -1,3 +1,4 @@
+import type { PrismaClient } from './generated/prisma/client';
 import { DatabaseError } from './errors';
 
 /**
@@ -16,6 +17,12 @@ export interface DatabaseModuleOptions {
   embeddedDir?: string;
   /** Largest number of pooled PostgreSQL connections. Default 10. */
   poolSize?: number;
+  /**
+   * Applies Prisma client extensions (e.g. field encryption) to the client
+   * every injector of {@link PrismaService} gets. Return the extended client;
+   * a query extension keeps the client's type and its lifecycle hooks.
+   */
+  extendClient?: (client: PrismaClient) => PrismaClient;
 }
 
 /** The options after validation, with defaults filled in. */
