@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import { ConfigError, parseEnv, runtimeEnv } from '@bastion/config';
 import { decodeKey, FieldEncryptionError, parseKeyList } from '@bastion/field-encryption';
@@ -33,6 +34,10 @@ export const encryptionConfig = registerAs('encryption', () => {
     throw new ConfigError([
       { variable: 'ENCRYPTION_KEYS', message: 'is required in production (kid:base64key,..., with BLIND_INDEX_KEY), or ENCRYPTION_KEYS_FILE naming an existing key ring' },
     ]);
+  }
+  // ...nor a ring file: one that is not there is a deployment mistake, not a reason to make a new key.
+  if (env.NODE_ENV === 'production' && env.ENCRYPTION_KEYS_FILE && !existsSync(env.ENCRYPTION_KEYS_FILE)) {
+    throw new ConfigError([{ variable: 'ENCRYPTION_KEYS_FILE', message: `key ring ${env.ENCRYPTION_KEYS_FILE} does not exist (production never makes one)` }]);
   }
   return { ...env, ENCRYPTION_KEYS_FILE: env.ENCRYPTION_KEYS_FILE ?? '.data/encryption-keys.json' };
 });

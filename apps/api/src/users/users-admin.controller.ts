@@ -1,13 +1,15 @@
-import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, Query, UseGuards } from '@nestjs/common';
 import { Auth } from '@bastion/auth';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { SecurityEvents } from '../audit/security-events.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
+import { ListUsersQuery } from './dto/list-users.dto';
+import { normalizePhone } from '../encryption/encrypted-fields';
 import { tenantOf } from '../authz/tenant';
 
-const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'createdAt', 'updatedAt'];
-type PublicUser = Omit<User, 'passwordHash'>;
+const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'phone', 'createdAt', 'updatedAt'];
+type PublicUser = Omit<User, 'passwordHash' | 'phoneIndex'>;
 
 /**
  * `/v1/users`: the tenant's users (each shown with the fields the caller may
@@ -32,10 +34,19 @@ export class UsersAdminController {
 
   @CheckPolicies({ action: 'read', subject: 'User' })
   @Get()
-  async list(@Authz() ctx: AuthzContext): Promise<Partial<PublicUser>[]> {
+  async list(@Authz() ctx: AuthzContext, @Query() query: ListUsersQuery): Promise<Partial<PublicUser>[]> {
+    // Finding people by phone number is an admin's task: it needs the right to manage users (policy as data).
+    if (query.phone !== undefined) this.authz.assert(ctx.principal, ctx.ability, 'manage', 'User');
     const rows = await this.prisma.user.findMany({
-      where: { AND: [{ tenantId: tenantOf(ctx) }, this.authz.accessibleWhere(ctx.ability, 'read', 'User')] },
-      omit: { passwordHash: true },
+      where: {
+        AND: [
+          { tenantId: tenantOf(ctx) },
+          this.authz.accessibleWhere(ctx.ability, 'read', 'User'),
+          // An equality on the encrypted phone: the extension turns it into a lookup of its blind index.
+          ...(query.phone !== undefined ? [{ phone: normalizePhone(query.phone) }] : []),
+        ],
+      },
+      omit: { passwordHash: true, phoneIndex: true },
       orderBy: { email: 'asc' },
       take: 200,
     });
@@ -55,12 +66,14 @@ export class UsersAdminController {
   }
 
   private async change(ctx: AuthzContext, id: string, dto: object): Promise<Partial<PublicUser>> {
-    const user = await this.prisma.user.findFirst({ where: { id, tenantId: tenantOf(ctx) }, omit: { passwordHash: true } });
+    const user = await this.prisma.user.findFirst({ where: { id, tenantId: tenantOf(ctx) }, omit: { passwordHash: true, phoneIndex: true } });
     if (!user) throw new NotFoundException('No such user');
     const fields = Object.entries(dto).filter(([, v]) => v !== undefined).map(([k]) => k);
     this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never);
     for (const field of fields) this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never, field);
-    const updated = await this.prisma.user.update({ where: { id: user.id }, data: dto, omit: { passwordHash: true } });
+    // One stored form per number, so that the blind index finds it however it is typed.
+    const data = 'phone' in dto && typeof dto.phone === 'string' ? { ...dto, phone: normalizePhone(dto.phone) } : dto;
+    const updated = await this.prisma.user.update({ where: { id: user.id }, data, omit: { passwordHash: true, phoneIndex: true } });
     const changed = fields.filter((f) => ['role', 'status', 'department'].includes(f));
     if (changed.length) {
       const details = Object.fromEntries(changed.map((f) => [f, { from: user[f as keyof typeof user], to: updated[f as keyof typeof updated] }]));

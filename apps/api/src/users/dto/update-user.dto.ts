@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PHONE_PATTERN } from './list-users.dto';
 
 /** `PATCH /v1/users/me`: one's own display fields. `role` and the rest are not fields here: sending them is a 400. */
 export class UpdateMeDto {
@@ -24,4 +25,11 @@ export class UpdateUserDto {
   @IsOptional()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
+
+  /** Encrypted at rest; admins find users by it (`GET /v1/users?phone=`). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  @Matches(PHONE_PATTERN, { message: 'phone must be a phone number (digits, spaces, + . - ( ))' })
+  phone?: string;
 }
