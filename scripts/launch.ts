@@ -6,6 +6,7 @@ import { validateApiEnvironment } from '../apps/api/src/config';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
 import { validateAuthServerEnvironment } from '../apps/auth-server/src/config';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../prisma/seed';
+import { encryptLegacyPlaintext } from '../apps/api/src/encryption/rotate-keys';
 import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
 
 // `npm start`: the API and the auth server in one process. On the embedded
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   if (embedded && process.env.NODE_ENV !== 'production') {
     // Every start: the seed only adds what is missing (e.g. the policies of a
     // demo database made before they existed), and touches nothing else.
+    // A demo database from before field encryption: its document bodies are encrypted now, once.
+    const adopted = await encryptLegacyPlaintext(db);
+    if (adopted) console.log(`Encrypted ${adopted} value(s) stored before field encryption.`);
     const prisma = new PrismaClient({ adapter: db.adapter as never });
     const report = await seedDemo(prisma);
     if (report.users || report.documents || report.policies) {

@@ -36,7 +36,7 @@ describe('fieldEncryptionExtension', () => {
     const data = sent.data as Record<string, string>;
     expect(data.id).toBe('00000000-0000-4000-8000-0000000000aa');
     expect(kidOf(data.body!)).toBe('k1');
-    expect(decryptField(ring, data.body!, { model: 'Document', field: 'body', id: data.id })).toBe('secret');
+    expect(decryptField(ring, data.body!, { model: 'Document', field: 'body', id: data.id! })).toBe('secret');
     expect(result.body).toBe('secret');
   });
 

@@ -98,3 +98,14 @@ export async function rotateFieldKeys(db: DatabaseConnection, options: RotateOpt
   }
   return { activeKid, createdKid, resumed, report, retired, stillInUse, unusedConfiguredKeys: path ? [] : unused };
 }
+
+/**
+ * Encrypts values written before field encryption was turned on (an embedded
+ * demo database from an earlier version), under the active key. Cheap when
+ * there is nothing to do: one indexed query per encrypted column.
+ */
+export async function encryptLegacyPlaintext(db: DatabaseConnection): Promise<number> {
+  const keys = await openFieldKeys();
+  const report = await reencryptFields({ store: fieldStoreOf(db), ring: keys.ring, fields: ENCRYPTED_FIELDS, adoptPlaintext: true });
+  return report.adopted;
+}
