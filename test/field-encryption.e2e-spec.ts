@@ -94,6 +94,8 @@ describe('field encryption at rest (e2e)', () => {
     expect((await call(api.url, 'GET', `/v1/documents/${secretDocId}`, { token: alice })).body.body).toBe(secretBody);
     const seeded = await call(api.url, 'GET', `/v1/documents/${ACME_DOCS[0]}`, { token: alice });
     expect(seeded.body.body).toMatch(/Seeded demo content/);
+    const listed = await call(api.url, 'GET', '/v1/documents?pageSize=100', { token: alice });
+    expect(listed.body.items.find((d: { id: string }) => d.id === secretDocId).body).toBe(secretBody);
     const bob = (await call(api.url, 'GET', '/v1/users', { token: admin })).body.find((u: { id: string }) => u.id === bobId);
     expect(bob.phone).toBe(storedPhone);
 

@@ -27,6 +27,12 @@ export async function createApiApp(): Promise<{ app: INestApplication; port: num
   // Registered after the platform's filters, so consulted before them: an encrypted value that fails to decrypt.
   app.useGlobalFilters(new FieldIntegrityFilter(app.get(HttpAdapterHost), app.get(Metrics)));
   app.useGlobalInterceptors(new DeprecationInterceptor(app.get(Reflector), { deprecated: { '1': API_V1_DEPRECATION }, defaultVersion: '1' }));
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A refused start (e.g. keys that cannot decrypt the data) still lets go of the database pool and timers.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return { app, port: config.PORT, host: config.HOST };
 }
