@@ -65,7 +65,8 @@ export async function seedDemo(client: PrismaClient, env: Record<string, string 
   }
   const missing = [];
   for (const u of DEMO_USERS) {
-    if (!(await prisma.user.findUnique({ where: { email: u.email } }))) missing.push(u);
+    // Ids only: the seed never needs to decrypt what is there (it may be under keys of another ring).
+    if (!(await prisma.user.findUnique({ where: { email: u.email }, select: { id: true } }))) missing.push(u);
   }
   // Hash only for users that will be created: argon2id is meant to be slow.
   const hashes = await Promise.all(missing.map(() => hash(DEMO_PASSWORD, ARGON2_OPTIONS)));
@@ -84,8 +85,8 @@ export async function seedDemo(client: PrismaClient, env: Record<string, string 
     report.users += 1;
   }
   for (const d of DOCUMENTS) {
-    if (await prisma.document.findUnique({ where: { id: d.id } })) continue;
-    const owner = await prisma.user.findUniqueOrThrow({ where: { email: d.owner } });
+    if (await prisma.document.findUnique({ where: { id: d.id }, select: { id: true } })) continue;
+    const owner = await prisma.user.findUniqueOrThrow({ where: { email: d.owner }, select: { id: true } });
     await prisma.document.create({
       data: {
         id: d.id,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { freePort, runNode, answers } from './support/processes';
 
 // Acceptance 4: a bad setting stops the process before it listens, naming the variable.
@@ -28,7 +29,9 @@ describe('configuration is validated before listening (e2e)', () => {
   });
 
   it('production refuses a key ring file that does not exist instead of making one', async () => {
-    const child = runNode('dist/apps/api/src/main.js', { NODE_ENV: 'production', EMBEDDED_DB_DIR: 'memory://', JWT_KEYS_FILE: '/nonexistent/keys.json', PORT: String(await freePort()) });
+    // Field-encryption keys are given (they are checked before), so that the JWT key file is what is missing.
+    const encryption = { ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, BLIND_INDEX_KEY: randomBytes(32).toString('base64') };
+    const child = runNode('dist/apps/api/src/main.js', { NODE_ENV: 'production', EMBEDDED_DB_DIR: 'memory://', JWT_KEYS_FILE: '/nonexistent/keys.json', PORT: String(await freePort()), ...encryption });
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/key ring \/nonexistent\/keys\.json does not exist/);
   });

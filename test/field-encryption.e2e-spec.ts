@@ -7,7 +7,7 @@ import { readKeyFile } from '@bastion/field-encryption';
 import { rotateFieldKeys } from '../apps/api/src/encryption/rotate-keys';
 import { openConfiguredDatabase } from '../scripts/database';
 import { baseEnv, startApi, useApi, withEnv, type Env } from './support/harness';
-import { call, login } from './support/http';
+import { call, DEMO_PASSWORD, login } from './support/http';
 import { freePort, runNode } from './support/processes';
 
 // The seeded documents (prisma/seed.ts) and who may read them all.
@@ -108,6 +108,19 @@ describe('field encryption at rest (e2e)', () => {
       expect([plaintext, dump.includes(plaintext)]).toEqual([plaintext, false]);
     }
     if (process.env.DATABASE_URL) expect(dump).toMatch(/COPY public\.documents/); // the real pg_dump ran
+  });
+
+  it('secrets that are only checked stay hashed, not encrypted: passwords, refresh tokens, API keys', async () => {
+    const session = await login(api.url, 'bob@example.com');
+    const key = await call(api.url, 'POST', '/v1/api-keys', { token: alice, body: { name: 'dump-check', scopes: ['documents:read'] } });
+    expect(key.status).toBe(201);
+    const dump = await databaseDump();
+    for (const secret of [DEMO_PASSWORD, session.refreshToken, key.body.key as string]) expect(dump.includes(secret)).toBe(false);
+    const hashes = await sql<{ h: string }>('SELECT password_hash AS h FROM users');
+    expect(hashes.every((r) => r.h.startsWith('$argon2id$'))).toBe(true);
+    const digests = await sql<{ d: string }>(`SELECT token_hash AS d FROM refresh_tokens UNION ALL SELECT digest AS d FROM api_keys`);
+    expect(digests.length).toBeGreaterThan(1);
+    expect(digests.every((r) => /^[0-9a-f]{64}$/.test(r.d))).toBe(true);
   });
 
   it('admins find a user by phone number through the blind index, which never leaves the server', async () => {
