@@ -15,6 +15,7 @@ import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig
 import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { SamlModule } from './saml/saml.module';
 import { UsersModule } from './users/users.module';
 
 // Probes carry no credentials and must not be rate limited away. The health
@@ -86,6 +87,7 @@ SkipThrottle()(MetricsController);
     UsersModule,
     ApiKeysModule,
     DocumentsModule,
+    SamlModule,
   ],
 })
 export class AppModule {}
