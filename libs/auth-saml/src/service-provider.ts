@@ -80,7 +80,8 @@ function classify(error: unknown): SamlError {
     [/multiple assertions/i, 'ERR_SAML_WRAPPED', 'The response must hold exactly one assertion'],
     [/InResponseTo/i, 'ERR_SAML_IN_RESPONSE_TO', 'The response does not answer a pending sign-in request'],
     [/signature/i, 'ERR_SAML_SIGNATURE', 'The response is not signed by a trusted certificate'],
-    [/expired|not yet valid/i, 'ERR_SAML_EXPIRED', 'The assertion has expired or is not yet valid'],
+    // node-saml drops confirmations outside their time window, then finds none valid.
+    [/expired|not yet valid|no valid subject confirmation/i, 'ERR_SAML_EXPIRED', 'The assertion has expired or is not yet valid'],
     [/audience/i, 'ERR_SAML_AUDIENCE', 'The assertion is meant for another audience'],
     [/issuer/i, 'ERR_SAML_ISSUER', 'The assertion comes from an unexpected issuer'],
   ];

@@ -7,6 +7,7 @@ import { tenantOf } from '../authz/tenant';
 import { certificatesIn } from '../config/saml.config';
 import type { CreateIdentityProviderDto, UpdateIdentityProviderDto } from './dto/identity-provider.dto';
 import { IdpDirectory } from './idp-directory.service';
+import { isUniqueViolation } from './unique-violation';
 
 const ROLES: Role[] = ['admin', 'editor', 'viewer'];
 const SUBJECT = 'SamlIdentityProvider';
@@ -123,6 +124,7 @@ export class IdentityProvidersService {
     return value;
   }
 
+
   private taken(): never {
     throw new ProblemException(409, { detail: 'Another identity provider already has this entity id', code: 'ERR_SAML_IDP_EXISTS' });
   }
@@ -131,7 +133,7 @@ export class IdentityProvidersService {
     try {
       return await write();
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') this.taken();
+      if (isUniqueViolation(error)) this.taken();
       throw error;
     }
   }

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SAML_MALFORMED_CODES, SamlError, type SamlIdentity, SamlServiceProvider } from '@bastion/auth-saml';
-import { Prisma, PrismaService, type Role, type User } from '@bastion/database';
+import { PrismaService, type Role, type User } from '@bastion/database';
 import { ProblemException } from '@bastion/problem-details';
 import { isEmail } from 'class-validator';
 import { SecurityEvents } from '../audit/security-events.service';
 import type { ClientRequest } from '../common/client-request';
 import { samlConfig } from '../config';
 import { IdpDirectory, type TenantIdp } from './idp-directory.service';
+import { isUniqueViolation } from './unique-violation';
 
 // Most privileged first: a user in several mapped groups gets the highest role.
 const ROLE_ORDER: Role[] = ['admin', 'editor', 'viewer'];
@@ -122,7 +123,7 @@ export class SamlLoginService {
       return await this.prisma.user.create({ data: { email, displayName, department, role, tenantId, passwordHash: NO_PASSWORD } });
     } catch (error) {
       // Two first sign-ins of one person at once: the other one created the row.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return this.prisma.user.findUniqueOrThrow({ where: { email } });
+      if (isUniqueViolation(error)) return this.prisma.user.findUniqueOrThrow({ where: { email } });
       throw error;
     }
   }
