@@ -7,7 +7,8 @@ import { inflateRawSync } from 'node:zlib';
 import Redis from 'ioredis';
 import { MemorySamlReplayCache, MemorySamlRequestStore, RedisSamlReplayCache, RedisSamlRequestStore, type SamlRedisLike, type SamlReplayCache, type SamlRequestStore } from '@bastion/auth-saml';
 import { PrismaService } from '@bastion/database';
-import { baseEnv, startApi, useApi, type Env } from './support/harness';
+import { samlConfig } from '../apps/api/src/config';
+import { baseEnv, startApi, useApi, withEnv, type Env } from './support/harness';
 import { call, login } from './support/http';
 import { type AssertionInput, assertionXml, b64, makeKey, responseXml, signAssertion, signedResponse, type TestKey } from './support/saml-idp';
 
@@ -381,6 +382,19 @@ describe('SAML single sign-on (e2e)', () => {
     expect(items.filter((e) => e.outcome === 'success').length).toBeGreaterThanOrEqual(10);
     const codesUsed = await call(api.url, 'GET', '/v1/audit-events?action=auth.login-code&limit=50', { token: admin });
     expect((codesUsed.body.items as { outcome: string }[]).map((e) => e.outcome).sort()).toEqual(expect.arrayContaining(['failure', 'success']));
+  });
+});
+
+describe('SAML settings', () => {
+  it.each([
+    [{ SAML_IDP_ENTRY_POINT: 'https://idp.test/sso', SAML_IDP_ISSUER: 'urn:idp', SAML_IDP_CERT: 'not a certificate' }, /SAML_IDP_CERT/],
+    [{ SAML_IDP_ISSUER: 'urn:idp' }, /SAML_IDP_ENTRY_POINT, SAML_IDP_ISSUER and SAML_IDP_CERT go together/],
+    [{ SAML_IDP_GROUP_ROLES: 'admins=root' }, /SAML_IDP_GROUP_ROLES/],
+    [{ SAML_SP_PRIVATE_KEY: 'junk' }, /SAML_SP_PRIVATE_KEY/],
+    [{ SAML_CLOCK_SKEW_SECONDS: '900' }, /SAML_CLOCK_SKEW_SECONDS/],
+    [{ NODE_ENV: 'production', SAML_ACS_URL: 'http://api.example.com/v1/auth/saml/acs' }, /SAML_ACS_URL: must be an https/],
+  ])('refuses %j at start-up, naming the variable', async (env, message) => {
+    await expect(withEnv(env, async () => samlConfig())).rejects.toThrow(message);
   });
 });
 

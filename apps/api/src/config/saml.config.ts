@@ -87,10 +87,14 @@ export const samlConfig = registerAs('saml', () => {
   if ((env.SAML_SP_PRIVATE_KEY === undefined) !== (env.SAML_SP_CERT === undefined)) {
     throw new ConfigError([{ variable: 'SAML_SP_CERT', message: 'SAML_SP_PRIVATE_KEY and SAML_SP_CERT go together' }]);
   }
-  // Assertions and login codes travel through these URLs: never in clear text in production.
+  // Assertions and login codes travel through these URLs: never in clear text
+  // in production, once SAML is in use (an IdP in the environment, or the URLs
+  // set for IdPs that admins add). Left unset, the loopback defaults make SAML
+  // unusable from outside rather than stopping an API that does not use it.
   if (env.NODE_ENV === 'production') {
     for (const variable of ['SAML_ACS_URL', 'SAML_LOGIN_RETURN_URL'] as const) {
-      if (!env[variable].startsWith('https://')) throw new ConfigError([{ variable, message: 'must be an https:// URL in production' }]);
+      const inUse = process.env[variable] !== undefined || env.SAML_IDP_ENTRY_POINT !== undefined;
+      if (inUse && !env[variable].startsWith('https://')) throw new ConfigError([{ variable, message: 'must be an https:// URL in production' }]);
     }
   }
   return env;
