@@ -4,6 +4,7 @@
 // refused with its own code, and all of it lands in the audit trail.
 import { randomUUID } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import Redis from 'ioredis';
 import { MemorySamlReplayCache, MemorySamlRequestStore, RedisSamlReplayCache, RedisSamlRequestStore, type SamlRedisLike, type SamlReplayCache, type SamlRequestStore } from '@bastion/auth-saml';
 import { PrismaService } from '@bastion/database';
@@ -382,6 +383,52 @@ describe('SAML single sign-on (e2e)', () => {
     expect(items.filter((e) => e.outcome === 'success').length).toBeGreaterThanOrEqual(10);
     const codesUsed = await call(api.url, 'GET', '/v1/audit-events?action=auth.login-code&limit=50', { token: admin });
     expect((codesUsed.body.items as { outcome: string }[]).map((e) => e.outcome).sort()).toEqual(expect.arrayContaining(['failure', 'success']));
+  });
+
+  it('never answers 5xx to arbitrary ACS posts, login codes, IdP bodies or login queries (fuzz)', async () => {
+    const admin = (await login(api.url, 'admin@example.com')).accessToken;
+    const piece = fc.constantFrom(
+      `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">`,
+      '</samlp:Response>', '<saml:Assertion ID="_x">', '</saml:Assertion>', `<saml:Issuer>${ENV_ISSUER}</saml:Issuer>`, '<saml:Issuer>urn:nobody</saml:Issuer>',
+      '<saml:Subject><saml:NameID>x@y.test</saml:NameID></saml:Subject>', '<saml:Conditions/>', '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/>',
+      '<!-- c -->', '<![CDATA[x]]>', '&amp;', '&x;', '<?pi x?>', '\u0000', '😀',
+    );
+    const xmlish = fc.array(fc.oneof(piece, fc.string({ maxLength: 20 })), { maxLength: 12 }).map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(xmlish.map(b64), fc.string({ maxLength: 300 }), fc.base64String({ maxLength: 400 })), async (value) => {
+        expect((await acs(value)).status).toBeLessThan(500);
+      }),
+      { numRuns: 80 },
+    );
+    const hostile = fc.oneof(fc.jsonValue(), fc.string({ maxLength: 200 }), fc.constantFrom('__proto__', '', 'a'.repeat(5000)), fc.array(fc.string(), { maxLength: 5 }));
+    const shaped = (keys: string[]) => fc.dictionary(fc.constantFrom(...keys, 'extra', '__proto__'), hostile, { maxKeys: keys.length + 1 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(shaped(['SAMLResponse', 'RelayState']), fc.jsonValue()), async (body) => {
+        expect((await call(api.url, 'POST', '/v1/auth/saml/acs', { body })).status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(shaped(['code']), fc.jsonValue()), async (body) => {
+        expect((await call(api.url, 'POST', '/v1/auth/login-code', { body })).status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
+    const idpKeys = ['name', 'entityId', 'entryPoint', 'certificates', 'allowIdpInitiated', 'groupRoles', 'defaultRole', 'enabled'];
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(shaped(idpKeys), fc.jsonValue()), async (body) => {
+        expect((await call(api.url, 'POST', '/v1/saml/identity-providers', { body, token: admin })).status).toBeLessThan(500);
+        expect((await call(api.url, 'PATCH', `/v1/saml/identity-providers/${randomUUID()}`, { body, token: admin })).status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('tenant', 'idp', 'x', '__proto__'), fc.string({ maxLength: 80 }), { maxKeys: 3 }), async (query) => {
+        const qs = new URLSearchParams(query as Record<string, string>).toString();
+        expect((await fetch(`${api.url}/v1/auth/saml/login?${qs}`, { redirect: 'manual' })).status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

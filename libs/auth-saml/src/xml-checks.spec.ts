@@ -26,6 +26,7 @@ describe('inspectResponse', () => {
     ['not base64', '***', 'ERR_SAML_MALFORMED'],
     ['too long', 'A'.repeat(2000), 'ERR_SAML_TOO_LARGE'],
     ['not XML', b64('<a><b></a>'), 'ERR_SAML_MALFORMED'],
+    ['an unclosed CDATA section (xmldom throws)', b64(`<samlp:Response ${P}><![CDATA[x]]>`), 'ERR_SAML_MALFORMED'],
     ['a DTD', b64(`<!DOCTYPE x><samlp:Response ${P}/>`), 'ERR_SAML_MALFORMED'],
     ['a comment in the NameID', b64(response(assertion('admin@x.test<!---->.evil.test'))), 'ERR_SAML_COMMENT'],
     ['a processing instruction', b64(response(`<?evil x?>${assertion()}`)), 'ERR_SAML_MALFORMED'],

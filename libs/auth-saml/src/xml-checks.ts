@@ -50,15 +50,21 @@ export interface InspectedResponse {
 
 function parse(xml: string, what: string): XNode {
   let failed = false;
-  const doc = new DOMParser({
-    errorHandler: {
-      warning: () => undefined,
-      error: () => (failed = true),
-      fatalError: () => (failed = true),
-    },
-  }).parseFromString(xml, 'text/xml') as unknown as XNode & { documentElement?: XNode | null; doctype?: unknown };
+  let doc: (XNode & { documentElement?: XNode | null }) | undefined;
+  try {
+    doc = new DOMParser({
+      errorHandler: {
+        warning: () => undefined,
+        error: () => (failed = true),
+        fatalError: () => (failed = true),
+      },
+    }).parseFromString(xml, 'text/xml') as XNode & { documentElement?: XNode | null };
+  } catch {
+    // xmldom throws, rather than reports, some fatal errors (an unclosed CDATA section…).
+    failed = true;
+  }
   if (failed || !doc || !doc.documentElement) throw new SamlError('ERR_SAML_MALFORMED', `The ${what} is not well-formed XML`);
-  return doc;
+  return doc as XNode;
 }
 
 /** Every element below `root`, depth first, iteratively (a hostile depth cannot overflow the stack). */
