@@ -17,6 +17,7 @@ import { DocumentsModule } from './documents/documents.module';
 import { EncryptionModule, FIELD_KEYS } from './encryption/encryption.module';
 import { encryptedClient, type FieldKeys } from './encryption/field-keys';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { SamlModule } from './saml/saml.module';
 import { UsersModule } from './users/users.module';
 
 // Probes carry no credentials and must not be rate limited away. The health
@@ -91,6 +92,7 @@ SkipThrottle()(MetricsController);
     UsersModule,
     ApiKeysModule,
     DocumentsModule,
+    SamlModule,
   ],
 })
 export class AppModule {}

@@ -9,5 +9,5 @@ export { applyMigrations } from './migrator';
 export type { MigrationReport } from './migrator';
 export { DatabaseError } from './errors';
 export { Prisma, PrismaClient } from './generated/prisma/client';
-export type { Tenant, User, Document } from './generated/prisma/client';
+export type { Tenant, User, Document, SamlIdentityProvider } from './generated/prisma/client';
 export { Role, UserStatus, Classification, DocumentStatus } from './generated/prisma/enums';

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { SecurityEvents } from '../audit/security-events.service';
 import type { ClientRequest } from '../common/client-request';
 import type { TokenPairDto } from './dto/token-pair.dto';
+import { LoginCodeService } from './login-code.service';
 import { SCOPES } from './scopes';
 
 const INVALID_LOGIN = 'The email or password is incorrect';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
     private readonly events: SecurityEvents,
+    private readonly loginCodes: LoginCodeService,
   ) {}
 
   /**
@@ -108,6 +110,33 @@ export class AuthService {
     await this.refreshTokens.revokeUser(user.id);
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
     this.events.record({ action: 'user.password-change', outcome: 'success', target: { type: 'user', id: user.id } }, req);
+  }
+
+  /**
+   * Tokens for a user whose federated sign-in (SAML, OIDC) the caller has
+   * already verified and recorded: the same pair, rotation and deny list as
+   * a password login.
+   */
+  issueFor(user: User): Promise<TokenPairDto> {
+    return this.issue(user);
+  }
+
+  /** Trades a one-time login code (from a browser redirect) for tokens. */
+  async loginWithCode(code: string, req: ClientRequest): Promise<TokenPairDto> {
+    let redeemed;
+    try {
+      redeemed = await this.loginCodes.redeem(code);
+    } catch (error) {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure' }, req);
+      throw error;
+    }
+    const user = await this.prisma.user.findUnique({ where: { id: redeemed.userId } });
+    if (!user || user.status !== 'active') {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure', actorId: redeemed.userId, actorType: 'user' }, req);
+      throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The login code is invalid, used or expired');
+    }
+    this.events.record({ action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { method: redeemed.method } }, req);
+    return this.issue(user);
   }
 
   private async issue(user: User, family?: { id: string; expiresAt: Date }): Promise<TokenPairDto> {

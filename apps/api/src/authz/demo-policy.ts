@@ -11,6 +11,7 @@ export const POLICY_SCHEMA: PolicySchema = {
     User: ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status'],
     Policy: ['role', 'rules', 'version'],
     AuditEvent: ['action', 'outcome', 'actorType', 'actorId', 'tenantId', 'targetType', 'targetId'],
+    SamlIdentityProvider: ['id', 'tenantId', 'name', 'entityId', 'entryPoint', 'certificates', 'allowIdpInitiated', 'groupRoles', 'defaultRole', 'enabled'],
   },
   attributes: ['id', 'tenantId', 'department', 'role'],
 };
@@ -35,6 +36,7 @@ export const DEMO_POLICY: Record<'admin' | 'editor' | 'viewer', PolicyRule[]> = 
     { action: 'manage', subject: 'Policy' },
     { action: 'read', subject: 'AuditEvent' },
     { action: 'update', subject: 'User', fields: ['role', 'status'], conditions: { id: ME }, inverted: true, reason: 'Admins cannot change their own role or status' },
+    { action: 'manage', subject: 'SamlIdentityProvider', conditions: { tenantId: TENANT } },
   ],
   editor: [
     ...PROFILE,

@@ -6,11 +6,12 @@ import { encryptionConfig } from './encryption.config';
 import { observabilityConfig } from './observability.config';
 import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
+import { samlConfig } from './saml.config';
 
-export { apiConfig, authConfig, authzConfig, databaseConfig, encryptionConfig, observabilityConfig, rateLimitConfig, redisConfig };
+export { apiConfig, authConfig, authzConfig, databaseConfig, encryptionConfig, observabilityConfig, rateLimitConfig, redisConfig, samlConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, encryptionConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, encryptionConfig, samlConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {
