@@ -1,8 +1,9 @@
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions, CachedApiKeyStore } from '@bastion/auth';
+import { AUTH_CACHE_BUS, AUTH_MODULE_OPTIONS, type AuthCacheBus, type AuthModuleOptions, CachedApiKeyStore } from '@bastion/auth';
 import { AUDIT_MODULE_OPTIONS, type AuditStore, AuditTrail, type ResolvedAuditOptions } from '@bastion/audit';
 import { PrincipalCache } from '../apps/api/src/auth/principal-cache.service';
 import { baseEnv, startApi, useApi, type Env, type RunningApp } from './support/harness';
 import { call, login } from './support/http';
+import { waitFor } from './support/processes';
 
 const ACME_PUBLIC_DOC = '0b6c3c8e-0000-4000-8000-000000000001';
 // Confidential, engineering: bob (viewer, sales) is refused it, and each refusal is an audit event.
@@ -24,6 +25,8 @@ describe('fast paths (e2e)', () => {
 
   beforeAll(async () => {
     b = await startApi(env);
+    // With Redis, a cache serves only once its instance is subscribed to the bus.
+    await waitFor(() => [a, b].every((x) => x.app.get<AuthCacheBus>(AUTH_CACHE_BUS).live), 10_000, 'both cache buses to be live');
     alice = (await login(a.url, 'alice@example.com')).accessToken;
     admin = (await login(a.url, 'admin@example.com')).accessToken;
     bob = (await login(a.url, 'bob@example.com')).accessToken;

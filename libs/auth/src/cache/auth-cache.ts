@@ -10,6 +10,8 @@ export interface AuthCacheOptions {
   max?: number;
   /** Tells this cache (and every instance's) what changed. */
   bus: AuthCacheBus;
+  /** The time source of the TTL (ms). Default `performance.now`. */
+  clock?: { now(): number };
 }
 
 /** The bus tags that invalidate an entry: `user:<id>`, `api-key:<id>`. */
@@ -49,6 +51,9 @@ export class AuthCache<V extends object> {
       ttl: Math.max(options.ttlMs, 1),
       // Expired entries are never returned (checked on read), whatever the timer does.
       ttlAutopurge: false,
+      // Read the clock on every get (lru-cache otherwise reuses one reading for a while).
+      ttlResolution: 0,
+      ...(options.clock ? { perf: options.clock } : {}),
       dispose: (_value, key) => this.untag(key),
     });
     this.stopListening = options.bus.listen({
