@@ -15,7 +15,7 @@ import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
 // parent's questions (peak RSS, audit buffer depth) and commands (block the
 // audit store, stop) over IPC. Loopback only.
 
-type Command = { id: number; cmd: 'rss' | 'audit-block' | 'audit-release' | 'audit-depth' | 'stop' };
+type Command = { id: number; cmd: 'rss' | 'cpu' | 'audit-block' | 'audit-release' | 'audit-depth' | 'stop' };
 
 @Controller('health')
 class BareController {
@@ -126,6 +126,11 @@ async function main(): Promise<void> {
       case 'rss':
         // maxRSS is in kilobytes: the peak over the process's whole life.
         return reply({ maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss });
+      case 'cpu': {
+        // Every thread of the process (argon2 runs on libuv's pool), in microseconds.
+        const { user, system } = process.cpuUsage();
+        return reply(user + system);
+      }
       case 'audit-block':
         api?.gated.block();
         return reply(true);
