@@ -9,6 +9,7 @@ import { HealthController, HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthCacheModule } from './auth/auth-cache.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
 import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig } from './config';
@@ -85,6 +86,8 @@ SkipThrottle()(MetricsController);
         },
       }),
     }),
+    // Before AuthModule: the API-key store and authorization read through its caches.
+    AuthCacheModule,
     AuthModule,
     // After AuthModule: its guard must see the authenticated principal.
     RateLimitsModule,

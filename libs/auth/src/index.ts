@@ -35,3 +35,8 @@ export type { LoginAttempt, LoginLimits, RateLimit } from './limits/login-attemp
 export { JwtStrategy } from './strategies/jwt.strategy';
 export { ApiKeyStrategy, API_KEY_HEADER } from './strategies/api-key.strategy';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './events';
+export { AuthCache } from './cache/auth-cache';
+export type { AuthCacheOptions, AuthCacheTag } from './cache/auth-cache';
+export { AUTH_CACHE_BUS, MemoryAuthCacheBus, RedisAuthCacheBus } from './cache/auth-cache-bus';
+export type { AuthCacheBus, AuthCacheListener, AuthCacheMessage, RedisAuthCachePubSub } from './cache/auth-cache-bus';
+export { CachedApiKeyStore } from './api-keys/cached-api-key.store';

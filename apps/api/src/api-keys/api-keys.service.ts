@@ -1,5 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { ApiKeyService, type AuthPrincipal } from '@bastion/auth';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ApiKeyService, AUTH_CACHE_BUS, type AuthCacheBus, type AuthPrincipal } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { ProblemException } from '@bastion/problem-details';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
@@ -18,6 +18,7 @@ export class ApiKeysService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly keys: ApiKeyService,
+    @Inject(AUTH_CACHE_BUS) private readonly cacheBus: AuthCacheBus,
   ) {}
 
   async create(principal: AuthPrincipal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -73,5 +74,7 @@ export class ApiKeysService {
       const exists = await this.prisma.apiKey.count({ where: { id, userId: principal.sub } });
       if (!exists) throw new NotFoundException('No such API key');
     }
+    // Before answering: no instance serves the key from its cache after this.
+    await this.cacheBus.publish({ kind: 'api-key', id });
   }
 }

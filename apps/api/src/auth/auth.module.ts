@@ -2,8 +2,11 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
 import {
+  AUTH_CACHE_BUS,
+  type AuthCacheBus,
   type AuthEvent,
   AuthenticationGuard,
+  CachedApiKeyStore,
   AuthModule as AuthLibModule,
   type Clock,
   FileKeyRing,
@@ -18,7 +21,7 @@ import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { PrismaApiKeyStore } from '../api-keys/prisma-api-key.store';
 import { SecurityEvents } from '../audit/security-events.service';
-import { authConfig } from '../config';
+import { authConfig, cacheConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
@@ -32,8 +35,15 @@ function limit(text: string) {
 }
 
 const authLib = AuthLibModule.forRootAsync({
-  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents],
-  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents) => {
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, AUTH_CACHE_BUS, cacheConfig.KEY],
+  useFactory: async (
+    cfg: ConfigType<typeof authConfig>,
+    prisma: PrismaService,
+    redis: Redis | null,
+    events: SecurityEvents,
+    bus: AuthCacheBus,
+    cache: ConfigType<typeof cacheConfig>,
+  ) => {
     const clock: Clock = { now: () => Date.now() };
     const keyProvider = cfg.JWT_SIGNING_KEYS
       ? await KeyRing.fromKeys(validateStoredKeys((JSON.parse(cfg.JWT_SIGNING_KEYS) as { keys: unknown }).keys, 'JWT_SIGNING_KEYS'), clock)
@@ -50,7 +60,8 @@ const authLib = AuthLibModule.forRootAsync({
       denyList: redis ? new RedisTokenDenyList(redis, clock) : undefined,
       attemptStore: redis ? new RedisAttemptStore(redis) : undefined,
       refreshTokenStore: new PrismaRefreshTokenStore(prisma),
-      apiKeyStore: new PrismaApiKeyStore(prisma),
+      // A key in use costs no database read per request; a revocation reaches every instance through the bus.
+      apiKeyStore: new CachedApiKeyStore(new PrismaApiKeyStore(prisma), { ttlMs: cache.AUTH_CACHE_TTL_MS, bus }),
       apiKeyPrefix: cfg.API_KEY_PREFIX,
       loginLimits: { perAccount: limit(cfg.RATE_LIMIT_LOGIN), perAddress: limit(cfg.RATE_LIMIT_LOGIN_ADDRESS) },
       attributeClaims: [...ATTRIBUTE_CLAIMS],

@@ -14,6 +14,7 @@ import { PrismaService, type User } from '@bastion/database';
 import { Inject } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { SecurityEvents } from '../audit/security-events.service';
+import { PrincipalCache } from './principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import { LoginCodeService } from './login-code.service';
@@ -34,6 +35,7 @@ export class AuthService {
     @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
     private readonly events: SecurityEvents,
     private readonly loginCodes: LoginCodeService,
+    private readonly principals: PrincipalCache,
   ) {}
 
   /**
@@ -107,6 +109,7 @@ export class AuthService {
     await attempt.succeeded();
     this.policy.check(next, { email: user.email });
     await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.hasher.hash(next) } });
+    await this.principals.changed(user.id);
     await this.refreshTokens.revokeUser(user.id);
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
     this.events.record({ action: 'user.password-change', outcome: 'success', target: { type: 'user', id: user.id } }, req);

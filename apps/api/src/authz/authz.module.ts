@@ -6,6 +6,7 @@ import { SecurityEvents } from '../audit/security-events.service';
 import { PrismaService } from '@bastion/database';
 import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
+import { PrincipalCache } from '../auth/principal-cache.service';
 import { authzConfig } from '../config';
 import { POLICY_SCHEMA, SCOPE_GRANTS } from './demo-policy';
 import { AuthzController } from './authz.controller';
@@ -13,8 +14,8 @@ import { PoliciesService } from './policies.service';
 import { PrismaPolicyStore } from './prisma-policy.store';
 
 const authzLib = AuthzLibModule.forRootAsync({
-  inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents],
-  useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents) => ({
+  inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, PrincipalCache],
+  useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents, principals: PrincipalCache) => ({
     // Every denial reaches the audit trail, the denial alert and /metrics.
     denialSink: {
       record: (d: AuthzDenial) =>
@@ -41,15 +42,13 @@ const authzLib = AuthzLibModule.forRootAsync({
         ],
       },
     ],
-    // Read the user on every authorized request: a role change or a disabled
-    // account applies to the next request, not at token expiry.
+    // The user as they are now, not as the token says: a role change or a
+    // disabled account applies to the next request, not at token expiry. From
+    // the principal cache, which every instance empties of a user who changed.
     async principalOf(request: unknown): Promise<AuthzPrincipal | null> {
       const req = request as { user?: AuthPrincipal; ip?: string; id?: string };
       if (!req.user) return null;
-      const user = await prisma.user.findUnique({
-        where: { id: req.user.sub },
-        select: { id: true, role: true, tenantId: true, department: true, status: true },
-      });
+      const user = await principals.get(req.user.sub);
       if (!user || user.status !== 'active') return null;
       return {
         id: user.id,

@@ -3,6 +3,7 @@ import { Auth } from '@bastion/auth';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { SecurityEvents } from '../audit/security-events.service';
+import { PrincipalCache } from '../auth/principal-cache.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { ListUsersQuery } from './dto/list-users.dto';
 import { normalizePhone } from '../encryption/encrypted-fields';
@@ -14,8 +15,8 @@ type PublicUser = Omit<User, 'passwordHash' | 'phoneIndex'>;
 /**
  * `/v1/users`: the tenant's users (each shown with the fields the caller may
  * read), one's own display name, and (admins) role, department and status.
- * A change applies to the user's next request: authorization reads the user
- * on every request.
+ * A change applies to the user's next request: every instance drops the
+ * user from its principal cache before this one answers.
  */
 @Auth('jwt')
 @UseGuards(PoliciesGuard)
@@ -25,6 +26,7 @@ export class UsersAdminController {
     private readonly prisma: PrismaService,
     private readonly authz: AuthzService,
     private readonly events: SecurityEvents,
+    private readonly principals: PrincipalCache,
   ) {}
 
   private view(ctx: AuthzContext, user: PublicUser): Partial<PublicUser> {
@@ -74,6 +76,8 @@ export class UsersAdminController {
     // One stored form per number, so that the blind index finds it however it is typed.
     const data = 'phone' in dto && typeof dto.phone === 'string' ? { ...dto, phone: normalizePhone(dto.phone) } : dto;
     const updated = await this.prisma.user.update({ where: { id: user.id }, data, omit: { passwordHash: true, phoneIndex: true } });
+    // Before answering: the user's next request, on any instance, sees the change.
+    await this.principals.changed(user.id);
     const changed = fields.filter((f) => ['role', 'status', 'department'].includes(f));
     if (changed.length) {
       const details = Object.fromEntries(changed.map((f) => [f, { from: user[f as keyof typeof user], to: updated[f as keyof typeof updated] }]));

@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
-import { PrismaService } from '@bastion/database';
+import { PrincipalCache } from '../auth/principal-cache.service';
 
 /** `GET /v2/users/me`: the caller, flat and lean (no nested tenant, no credential details). */
 export class MeV2Dto {
@@ -15,17 +15,14 @@ export class MeV2Dto {
 /** `/v2/users`: the successor of v1's profile route. */
 @Controller({ path: 'users', version: '2' })
 export class UsersV2Controller {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly principals: PrincipalCache) {}
 
   @Auth('jwt', 'api-key')
   @Scopes('profile:read')
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {
-    const user = await this.prisma.user.findUnique({
-      where: { id: principal.sub },
-      select: { id: true, email: true, displayName: true, role: true, department: true, tenantId: true },
-    });
+    const user = await this.principals.get(principal.sub);
     if (!user) throw new NotFoundException('The user no longer exists');
-    return user;
+    return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, department: user.department, tenantId: user.tenantId };
   }
 }

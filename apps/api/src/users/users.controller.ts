@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Put, Req } from '@nestjs/common';
 import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
-import { PrismaService } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
 import { AuthService } from '../auth/auth.service';
+import { PrincipalCache } from '../auth/principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import type { MeDto } from './dto/me.dto';
@@ -11,7 +11,7 @@ import type { MeDto } from './dto/me.dto';
 @Controller({ path: 'users', version: '1' })
 export class UsersController {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly principals: PrincipalCache,
     private readonly auth: AuthService,
   ) {}
 
@@ -20,12 +20,18 @@ export class UsersController {
   @SuccessorVersion('/v2/users/me')
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeDto> {
-    const user = await this.prisma.user.findUnique({
-      where: { id: principal.sub },
-      select: { id: true, email: true, displayName: true, role: true, department: true, tenant: { select: { id: true, slug: true } } },
-    });
+    // From the principal cache: emptied on every instance when this user changes.
+    const user = await this.principals.get(principal.sub);
     if (!user) throw new NotFoundException('The user no longer exists');
-    return { ...user, authentication: { method: principal.method, scopes: principal.scopes } };
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      department: user.department,
+      tenant: { id: user.tenantId, slug: user.tenantSlug },
+      authentication: { method: principal.method, scopes: principal.scopes },
+    };
   }
 
   @Auth('jwt')

@@ -1,0 +1,33 @@
+import { registerAs } from '@nestjs/config';
+import { databaseEnv, parseEnv, redisEnv } from '@bastion/config';
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * The short caches of authentication: API-key records and the users that
+ * requests act as (role, tenant, status). A change made through the API is
+ * seen by every instance's next request (the cache bus: Redis pub/sub, or
+ * the process); the TTL bounds how long a change made behind the API's back
+ * (straight in the database) can go unseen.
+ */
+export const cacheConfig = registerAs('cache', () => {
+  const env = parseEnv(
+    databaseEnv.pick({ DATABASE_URL: true }).extend(redisEnv.shape).extend({
+      AUTH_CACHE_TTL: z
+        .string()
+        .regex(/^(\d{1,6})(ms|s|m)$/, { error: 'must be a duration such as 30s, 500ms or 0s (off)' })
+        .transform((v) => {
+          const [, n, unit] = /^(\d{1,6})(ms|s|m)$/.exec(v) as RegExpExecArray;
+          return Number(n) * (UNIT_MS[unit as string] as number);
+        })
+        .refine((ms) => ms <= 10 * 60_000, { error: 'must be at most 10m' })
+        .optional(),
+    }),
+    process.env,
+  );
+  // PostgreSQL without Redis may mean several instances with no bus between
+  // them: there the caches stay off unless asked for.
+  const fallback = env.DATABASE_URL && !env.REDIS_URL ? 0 : 30_000;
+  return { AUTH_CACHE_TTL_MS: env.AUTH_CACHE_TTL ?? fallback };
+});

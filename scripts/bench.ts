@@ -1,0 +1,550 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ARGON2ID_OWASP, PasswordHasher } from '@bastion/auth';
+import { applyMigrations, PrismaClient } from '@bastion/database';
+import { DEMO_PASSWORD, seedDemo } from '../prisma/seed';
+import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
+
+// `npm run bench`: the security stack's cost, measured in one process run.
+//
+// Every server runs in a child process of its own (scripts/bench-server.ts);
+// this process is the load generator (autocannon). Scenarios run in rounds.
+// A round is a shuffled list of blocks, and a block holds the scenarios that
+// are compared with each other (health and /users/me, JWT and API key, memory
+// and Redis), measured back to back, in reverse order every other round.
+// Every ratio is taken within a round and then the median over rounds: on a
+// shared machine absolute numbers drift, paired ratios much less. Each sample
+// also records the server's CPU time per request (all its threads), which
+// other processes on the machine hardly move: its ratios are the steadier ones.
+//
+// BENCH_DURATION (s per sample, default 2), BENCH_CONNECTIONS (default 10),
+// BENCH_ROUNDS (default 3), BENCH_QUICK=1 (1 s, 1 round), BENCH_ADAPTERS
+// (fastify,express), BENCH_LOG_LEVEL (the servers' LOG_LEVEL, default info),
+// BENCH_OUT (JSON file, default bench-results/bench-<time>.json). With
+// DATABASE_URL the API servers share that PostgreSQL (migrated and seeded
+// first); with REDIS_URL each adapter also runs with Redis-backed limits,
+// deny list and cache bus. Only loopback addresses are ever targeted.
+
+type Adapter = 'fastify' | 'express';
+type Storage = 'memory' | 'redis';
+type Env = Record<string, string | undefined>;
+
+interface ServerSpec {
+  name: string;
+  kind: 'raw' | 'bare' | 'api';
+  adapter: Adapter;
+  storage: Storage;
+}
+
+interface Scenario {
+  id: string;
+  server: string;
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expect: number;
+  /** Block the server's audit store for this sample. */
+  auditBlocked?: boolean;
+}
+
+interface Sample {
+  round: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  unexpected: number;
+  errors: number;
+  /** The server's CPU time per completed request, µs. */
+  cpuUs: number;
+  /** Audit events still unwritten when the sample ended (audit-blocked samples). */
+  auditPending?: number;
+}
+
+interface Running {
+  spec: ServerSpec;
+  child: ChildProcess;
+  port: number;
+  ask(cmd: string): Promise<unknown>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const quick = process.env.BENCH_QUICK === '1';
+const DURATION = Number(process.env.BENCH_DURATION ?? (quick ? 1 : 2));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
+const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'fastify,express').split(',').map((a) => a.trim()) as Adapter[];
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
+const DATABASE_URL = process.env.DATABASE_URL;
+const REDIS_URL = process.env.REDIS_URL;
+
+// A readable document of alice's tenant, and a confidential one bob (viewer) is refused (prisma/seed.ts).
+const DOC_READABLE = '0b6c3c8e-0000-4000-8000-000000000001';
+const DOC_DENIED = '0b6c3c8e-0000-4000-8000-000000000003';
+
+function check(): void {
+  for (const [name, value, min] of [['BENCH_DURATION', DURATION, 0.5], ['BENCH_CONNECTIONS', CONNECTIONS, 1], ['BENCH_ROUNDS', ROUNDS, 1]] as const) {
+    if (!Number.isFinite(value) || value < min || value > 10_000) throw new Error(`${name} must be a number of at least ${min}`);
+  }
+  for (const a of ADAPTERS) if (a !== 'fastify' && a !== 'express') throw new Error('BENCH_ADAPTERS must list fastify and/or express');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+// A seeded shuffle: each round its own order, the same on every run.
+function shuffled<T>(items: T[], seed: number): T[] {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+function serverEnv(spec: ServerSpec, dir: string): Env {
+  const env: Env = {
+    ...process.env,
+    BENCH_SERVER: spec.kind,
+    HTTP_ADAPTER: spec.adapter,
+    NODE_ENV: 'development',
+    LOG_LEVEL,
+    // Counted, never reached: the bench measures the cost of the limits, not their 429s.
+    RATE_LIMIT_API: '9999999/1m',
+    RATE_LIMIT_LOGIN: '999999/15m',
+    RATE_LIMIT_LOGIN_ADDRESS: '999999/15m',
+    JWT_ACCESS_TTL: '1h',
+    JWT_KEYS_FILE: join(dir, 'jwt-keys.json'),
+    EMBEDDED_DB_DIR: join(dir, 'pglite'),
+  };
+  if (spec.storage === 'memory') delete env.REDIS_URL;
+  return env;
+}
+
+async function startServer(spec: ServerSpec, dir: string): Promise<Running> {
+  const child = fork(join(__dirname, 'bench-server.js'), [], { env: serverEnv(spec, dir) as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let next = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${spec.name} did not start within 120 s`)), 120_000);
+    child.on('message', (m: { ready?: boolean; port?: number; id?: number; value?: unknown }) => {
+      if (m.ready) {
+        clearTimeout(timer);
+        resolve(m.port as number);
+      } else if (m.id !== undefined) {
+        pending.get(m.id)?.(m.value);
+        pending.delete(m.id);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${spec.name} exited with ${code} before it was ready`)));
+  });
+  const ask = (cmd: string) =>
+    new Promise<unknown>((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      child.send({ id, cmd });
+    });
+  return { spec, child, port, ask };
+}
+
+async function json(url: string, init: RequestInit & { body?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}
+
+async function credentials(base: string): Promise<{ alice: string; bob: string; key: string }> {
+  const signIn = async (email: string) => {
+    const res = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify({ email, password: DEMO_PASSWORD }) });
+    if (res.status !== 200) throw new Error(`login of ${email} answered ${res.status}`);
+    return res.body.accessToken as string;
+  };
+  const alice = await signIn('alice@example.com');
+  const bob = await signIn('bob@example.com');
+  const created = await json(`${base}/v1/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice}` },
+    body: JSON.stringify({ name: `bench ${Date.now()}`, scopes: ['documents:read', 'profile:read'] }),
+  });
+  if (created.status !== 201) throw new Error(`creating an API key answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return { alice, bob, key: created.body.key as string };
+}
+
+function scenariosFor(server: Running, creds?: { alice: string; bob: string; key: string }): Scenario[] {
+  const s = server.spec.name;
+  const health: Scenario = { id: `${s} health`, server: s, name: 'GET /health/live', method: 'GET', path: '/health/live', expect: 200 };
+  if (server.spec.kind !== 'api' || !creds) return [health];
+  const bearer = { authorization: `Bearer ${creds.alice}` };
+  const login = (password: string) => JSON.stringify({ email: 'alice@example.com', password });
+  const json = { 'content-type': 'application/json' };
+  const list: Scenario[] = [
+    health,
+    { id: `${s} me-jwt`, server: s, name: 'GET /v1/users/me (JWT)', method: 'GET', path: '/v1/users/me', headers: bearer, expect: 200 },
+    { id: `${s} doc-jwt`, server: s, name: 'GET /v1/documents/:id (JWT)', method: 'GET', path: `/v1/documents/${DOC_READABLE}`, headers: bearer, expect: 200 },
+    { id: `${s} doc-key`, server: s, name: 'GET /v1/documents/:id (API key)', method: 'GET', path: `/v1/documents/${DOC_READABLE}`, headers: { 'x-api-key': creds.key }, expect: 200 },
+    { id: `${s} login-fail`, server: s, name: 'POST /v1/auth/login (wrong password)', method: 'POST', path: '/v1/auth/login', headers: json, body: login('Wrong-Passw0rd!'), expect: 401 },
+    { id: `${s} login-ok`, server: s, name: 'POST /v1/auth/login (success)', method: 'POST', path: '/v1/auth/login', headers: json, body: login(DEMO_PASSWORD), expect: 200 },
+  ];
+  if (server.spec.storage === 'memory') {
+    // Each request is a 403 that writes an audit event (authz.denied); once with the store working, once blocked.
+    const denied = { server: s, method: 'GET' as const, path: `/v1/documents/${DOC_DENIED}`, headers: { authorization: `Bearer ${creds.bob}` }, expect: 403 };
+    list.push({ ...denied, id: `${s} denied`, name: 'GET denied, audited (403)' });
+    list.push({ ...denied, id: `${s} denied-blocked`, name: 'GET denied, audit store blocked', auditBlocked: true });
+  }
+  return list;
+}
+
+async function run(server: Running, sc: Scenario, duration: number): Promise<Omit<Sample, 'round'>> {
+  if (sc.auditBlocked) await server.ask('audit-block');
+  const cpuBefore = (await server.ask('cpu')) as number;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}${sc.path}`,
+    method: sc.method,
+    headers: sc.headers,
+    body: sc.body,
+    connections: CONNECTIONS,
+    duration,
+  });
+  const cpuUsed = ((await server.ask('cpu')) as number) - cpuBefore;
+  let auditPending: number | undefined;
+  if (sc.auditBlocked) {
+    auditPending = (await server.ask('audit-depth')) as number;
+    await server.ask('audit-release');
+  }
+  if (sc.auditBlocked || sc.id.endsWith(' denied')) {
+    // The next sample starts with the audit backlog written.
+    const until = Date.now() + 60_000;
+    while (((await server.ask('audit-depth')) as number) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }
+  const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  const expected = stats[String(sc.expect)]?.count ?? 0;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    unexpected: result.requests.total - expected,
+    errors: result.errors + result.timeouts,
+    cpuUs: result.requests.total > 0 ? cpuUsed / result.requests.total : NaN,
+    auditPending,
+  };
+}
+
+/** argon2id with the project's parameters: what one login costs the server's CPU. */
+async function argon2Cost(): Promise<{ params: typeof ARGON2ID_OWASP; hashMs: number; verifyMs: number; samples: number }> {
+  const hasher = new PasswordHasher();
+  const samples = quick ? 3 : 8;
+  const hashes: number[] = [];
+  const verifies: number[] = [];
+  let stored = '';
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    stored = await hasher.hash(`Bench-Passw0rd-${i}!`);
+    hashes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    await hasher.verify(stored, 'Wrong-Passw0rd!');
+    verifies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return { params: ARGON2ID_OWASP, hashMs: median(hashes), verifyMs: median(verifies), samples };
+}
+
+/** `npm start` to "ready" on the embedded default: a fresh data folder, then a second start on it. */
+async function startupTimes(): Promise<{ freshMs: number; secondMs: number; reported: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bastion-bench-start-'));
+  const reported: string[] = [];
+  const once = async (): Promise<number> => {
+    const env: Env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      EMBEDDED_DB_DIR: join(dir, 'pglite'),
+      JWT_KEYS_FILE: join(dir, 'jwt-keys.json'),
+      PORT: String(await freePort()),
+      AUTH_SERVER_PORT: String(await freePort()),
+    };
+    const started = Date.now();
+    // Its own process group, so that npm and the launcher under it are stopped together.
+    const proc = spawn('npm', ['start'], { cwd: ROOT, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`npm start was not ready within 120 s:\n${out}`)), 120_000);
+        let ready = false;
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          const m = ready ? null : /Bastion is ready in ([\d.]+) s/.exec(out);
+          if (m) {
+            ready = true;
+            clearTimeout(timer);
+            reported.push(`${m[1]} s`);
+            resolve(Date.now() - started);
+          }
+        };
+        proc.stdout?.on('data', onData);
+        proc.stderr?.on('data', onData);
+        void exited.then(() => reject(new Error(`npm start exited before it was ready:\n${out}`)));
+      });
+    } finally {
+      if (proc.pid) process.kill(-proc.pid, 'SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    }
+  };
+  try {
+    const freshMs = await once();
+    const secondMs = await once();
+    return { freshMs, secondMs, reported };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+interface Ratio {
+  name: string;
+  /** Throughput ratio. */
+  value: number;
+  /** The same ratio from CPU time per request (b's ÷ a's). */
+  cpu?: number;
+  target?: string;
+  ok?: boolean;
+  cpuOk?: boolean;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  check();
+  const began = Date.now();
+  const machine = {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    freeGiBAtStart: +(freemem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    kernel: release(),
+    loadAvgAtStart: loadavg().map((l) => +l.toFixed(2)),
+  };
+  console.log(`Bastion bench: ${machine.nproc} cores (${machine.cpu}), ${machine.ramGiB} GiB, node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}`);
+  console.log(`${DURATION} s per sample, ${CONNECTIONS} connections, ${ROUNDS} round(s); database: ${DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite'}; Redis: ${REDIS_URL ? 'yes (REDIS_URL)' : 'no — Redis rows skipped (set REDIS_URL)'}`);
+
+  console.log('\nargon2id cost…');
+  const argon2 = await argon2Cost();
+  console.log(`  hash ${fmt(argon2.hashMs, 1)} ms, verify ${fmt(argon2.verifyMs, 1)} ms (m=${argon2.params.memoryCost} KiB, t=${argon2.params.timeCost}, p=${argon2.params.parallelism})`);
+
+  console.log('npm start to ready (embedded default)…');
+  const startup = await startupTimes();
+  console.log(`  fresh data folder ${fmt(startup.freshMs)} ms, second start ${fmt(startup.secondMs)} ms (launcher says ${startup.reported.join(', ')})`);
+
+  if (DATABASE_URL) {
+    // Every API server shares this database: migrate and seed it once, here.
+    const db = await openConfiguredDatabase();
+    await applyMigrations(db, MIGRATIONS_DIR);
+    const prisma = new PrismaClient({ adapter: db.adapter as never });
+    await seedDemo(prisma);
+    await prisma.$disconnect();
+    await db.close();
+  }
+
+  const specs: ServerSpec[] = [{ name: 'raw node:http', kind: 'raw', adapter: 'fastify', storage: 'memory' }];
+  for (const adapter of ADAPTERS) specs.push({ name: `bare Nest ${adapter}`, kind: 'bare', adapter, storage: 'memory' });
+  for (const adapter of ADAPTERS) {
+    specs.push({ name: `api ${adapter} memory`, kind: 'api', adapter, storage: 'memory' });
+    if (REDIS_URL) specs.push({ name: `api ${adapter} redis`, kind: 'api', adapter, storage: 'redis' });
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'bastion-bench-'));
+  const servers: Running[] = [];
+  const stopAll = async () => {
+    for (const s of servers) {
+      await Promise.race([s.ask('stop'), new Promise((r) => setTimeout(r, 10_000))]);
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    }
+  };
+  process.once('SIGINT', () => {
+    for (const s of servers) s.child.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+
+  try {
+    console.log('starting servers…');
+    const scenarios: Scenario[] = [];
+    for (const spec of specs) {
+      const dir = join(work, spec.name.replace(/[^a-z0-9]+/gi, '-'));
+      mkdirSync(dir, { recursive: true });
+      const server = await startServer(spec, dir);
+      servers.push(server);
+      const creds = spec.kind === 'api' ? await credentials(`http://127.0.0.1:${server.port}`) : undefined;
+      scenarios.push(...scenariosFor(server, creds));
+      console.log(`  ${spec.name} on 127.0.0.1:${server.port}`);
+    }
+    const byName = new Map(servers.map((s) => [s.spec.name, s]));
+
+    console.log(`warming up ${scenarios.length} scenarios…`);
+    for (const sc of scenarios) await run(byName.get(sc.server) as Running, { ...sc, auditBlocked: false }, 0.5);
+
+    // Blocks: what is compared runs back to back.
+    const ids = new Set(scenarios.map((sc) => sc.id));
+    const blockIds: string[][] = [['raw node:http health', ...ADAPTERS.map((a) => `bare Nest ${a} health`)]];
+    for (const a of ADAPTERS) {
+      const both = (keys: string[]) => ['memory', 'redis'].flatMap((st) => keys.map((k) => `api ${a} ${st} ${k}`));
+      blockIds.push(both(['health', 'me-jwt']), both(['doc-jwt', 'doc-key']), both(['denied', 'denied-blocked']), both(['login-fail', 'login-ok']));
+    }
+    const blocked = new Set(blockIds.flat());
+    for (const sc of scenarios) if (!blocked.has(sc.id)) blockIds.push([sc.id]);
+    const byId = new Map(scenarios.map((sc) => [sc.id, sc]));
+    const blocks = blockIds.map((b) => b.filter((id) => ids.has(id)).map((id) => byId.get(id) as Scenario)).filter((b) => b.length > 0);
+
+    const samples = new Map<string, Sample[]>(scenarios.map((sc) => [sc.id, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = shuffled(blocks, round * 7919).flatMap((b) => (round % 2 ? b : [...b].reverse()));
+      process.stdout.write(`round ${round}/${ROUNDS}: `);
+      for (const sc of order) {
+        const sample = await run(byName.get(sc.server) as Running, sc, DURATION);
+        (samples.get(sc.id) as Sample[]).push({ round, ...sample });
+        process.stdout.write('.');
+      }
+      process.stdout.write('\n');
+    }
+
+    const memory: Record<string, { maxRssMiB: number }> = {};
+    for (const s of servers) {
+      const r = (await s.ask('rss')) as { maxRssBytes: number };
+      memory[s.spec.name] = { maxRssMiB: +(r.maxRssBytes / 2 ** 20).toFixed(1) };
+    }
+    memory['load generator (this process)'] = { maxRssMiB: +((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(1) };
+
+    // The table: medians over rounds.
+    const rows = scenarios.map((sc) => {
+      const list = samples.get(sc.id) as Sample[];
+      return {
+        server: sc.server,
+        scenario: sc.name,
+        rps: median(list.map((x) => x.rps)),
+        p50: median(list.map((x) => x.p50)),
+        p99: median(list.map((x) => x.p99)),
+        cpuUs: median(list.map((x) => x.cpuUs)),
+        unexpected: list.reduce((n, x) => n + x.unexpected + x.errors, 0),
+        auditPending: sc.auditBlocked ? Math.min(...list.map((x) => x.auditPending ?? 0)) : undefined,
+      };
+    });
+    console.log(`\n${pad('server', 22)} ${pad('scenario', 38)} ${lpad('req/s', 8)} ${lpad('p50 ms', 7)} ${lpad('p99 ms', 7)} ${lpad('CPU µs/req', 11)} ${lpad('bad', 5)}`);
+    for (const r of rows) {
+      console.log(
+        `${pad(r.server, 22)} ${pad(r.scenario, 38)} ${lpad(fmt(r.rps), 8)} ${lpad(fmt(r.p50, 1), 7)} ${lpad(fmt(r.p99, 1), 7)} ${lpad(fmt(r.cpuUs), 11)} ${lpad(String(r.unexpected), 5)}`,
+      );
+    }
+    if (!REDIS_URL) console.log(`${pad('api * redis', 22)} ${pad('(all)', 38)} not run: REDIS_URL is not set`);
+
+    // Ratios: per round, then the median.
+    const paired = (a: string, b: string, field: 'rps' | 'p99' | 'cpuUs' = 'rps'): number => {
+      const x = samples.get(a);
+      const y = samples.get(b);
+      if (!x || !y) return NaN;
+      return median(x.map((s, i) => s[field] / ((y[i] as Sample)[field] || NaN)));
+    };
+    // "a ÷ b" two ways: throughput, and the inverse of CPU time per request (what the throughput ratio would be on
+    // an otherwise idle core). A target counts as met when the throughput ratio meets it.
+    const ratios: Ratio[] = [];
+    const compare = (name: string, a: string, b: string, min?: number, extra: Partial<Ratio> = {}) => {
+      const value = paired(a, b);
+      const cpu = 1 / paired(a, b, 'cpuUs');
+      ratios.push({ name, value, cpu, target: min === undefined ? undefined : `≥ ${min.toFixed(2)}`, ok: min === undefined ? undefined : value >= min, cpuOk: min === undefined ? undefined : cpu >= min, ...extra });
+    };
+    for (const s of servers.filter((x) => x.spec.kind === 'api')) {
+      const n = s.spec.name;
+      compare(`${n}: /v1/users/me (JWT) ÷ /health/live`, `${n} me-jwt`, `${n} health`, 0.5);
+      compare(`${n}: document by API key ÷ by JWT`, `${n} doc-key`, `${n} doc-jwt`, 0.9);
+      if (s.spec.storage === 'memory') {
+        const p99 = paired(`${n} denied-blocked`, `${n} denied`, 'p99');
+        const pending = rows.find((r) => r.server === n && r.auditPending !== undefined)?.auditPending ?? 0;
+        compare(`${n}: audited 403, audit store blocked ÷ working`, `${n} denied-blocked`, `${n} denied`, 0.9, {
+          note: `p99 ratio ${fmt(p99, 2)}; ≥ ${pending} events still unwritten when a blocked sample ended`,
+        });
+        const last = ratios[ratios.length - 1] as Ratio;
+        last.ok = Boolean(last.ok) && pending > 0;
+      }
+    }
+    for (const adapter of ADAPTERS) {
+      if (!REDIS_URL) continue;
+      for (const sc of ['health', 'me-jwt', 'doc-jwt', 'doc-key', 'login-fail']) {
+        compare(`api ${adapter}: Redis ÷ in-memory, ${sc}`, `api ${adapter} redis ${sc}`, `api ${adapter} memory ${sc}`, 0.85);
+      }
+    }
+    for (const adapter of ADAPTERS) {
+      compare(`${adapter}: bare Nest ÷ raw node:http`, `bare Nest ${adapter} health`, 'raw node:http health');
+      compare(`${adapter}: API /health/live ÷ bare Nest`, `api ${adapter} memory health`, `bare Nest ${adapter} health`);
+    }
+    if (ADAPTERS.length === 2) compare('API /v1/users/me: express ÷ fastify', 'api express memory me-jwt', 'api fastify memory me-jwt');
+
+    console.log(`\n${pad('ratio (median of per-round ratios)', 58)} ${lpad('req/s', 6)} ${lpad('CPU', 6)}   ${pad('target', 7)} result (req/s, CPU)`);
+    const verdict = (ok?: boolean) => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
+    for (const r of ratios) {
+      const result = r.ok === undefined ? '' : `${verdict(r.ok)}, ${verdict(r.cpuOk)}`;
+      console.log(`${pad(r.name, 58)} ${lpad(fmt(r.value, 2), 6)} ${lpad(fmt(r.cpu ?? NaN, 2), 6)}   ${pad(r.target ?? '', 7)} ${result}${r.note ? `  (${r.note})` : ''}`);
+    }
+    console.log(`\nargon2id per login: hash ${fmt(argon2.hashMs, 1)} ms, verify ${fmt(argon2.verifyMs, 1)} ms`);
+    console.log(`npm start to ready: fresh ${fmt(startup.freshMs / 1000, 1)} s, second ${fmt(startup.secondMs / 1000, 1)} s (target ≤ 20 s: ${startup.freshMs <= 20_000 && startup.secondMs <= 20_000 ? 'met' : 'MISSED'})`);
+    console.log('peak RSS: ' + Object.entries(memory).map(([k, v]) => `${k} ${v.maxRssMiB} MiB`).join('; '));
+
+    const out = process.env.BENCH_OUT ?? join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(join(out, '..'), { recursive: true });
+    const report = {
+      startedAt: new Date(began).toISOString(),
+      seconds: Math.round((Date.now() - began) / 1000),
+      machine: { ...machine, loadAvgAtEnd: loadavg().map((l) => +l.toFixed(2)) },
+      settings: { duration: DURATION, connections: CONNECTIONS, rounds: ROUNDS, adapters: ADAPTERS, logLevel: LOG_LEVEL, database: DATABASE_URL ? 'postgresql' : 'pglite', redis: Boolean(REDIS_URL) },
+      argon2,
+      startup,
+      rows,
+      samples: Object.fromEntries(samples),
+      ratios,
+      memory,
+    };
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nJSON: ${out} (${report.seconds} s in all)`);
+  } finally {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
