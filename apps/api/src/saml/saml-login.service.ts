@@ -5,6 +5,7 @@ import { PrismaService, type Role, type User } from '@bastion/database';
 import { ProblemException } from '@bastion/problem-details';
 import { isEmail } from 'class-validator';
 import { SecurityEvents } from '../audit/security-events.service';
+import { PrincipalCache } from '../auth/principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
 import { samlConfig } from '../config';
 import { IdpDirectory, type TenantIdp } from './idp-directory.service';
@@ -31,6 +32,7 @@ export class SamlLoginService {
     private readonly directory: IdpDirectory,
     private readonly prisma: PrismaService,
     private readonly events: SecurityEvents,
+    private readonly principals: PrincipalCache,
     @Inject(samlConfig.KEY) private readonly cfg: ConfigType<typeof samlConfig>,
   ) {}
 
@@ -111,7 +113,11 @@ export class SamlLoginService {
     if (user.tenantId !== idp.tenantId) throw new ProblemException(403, { detail: 'This account belongs to another organisation', code: 'ERR_SAML_ACCOUNT_CONFLICT' });
     if (user.status !== 'active') throw new ProblemException(403, { detail: 'The account is disabled', code: 'ERR_SAML_ACCOUNT_DISABLED' });
     // The IdP is the source of truth for a federated user's role: applied at every sign-in.
-    if (user.role !== role) user = await this.prisma.user.update({ where: { id: user.id }, data: { role } });
+    if (user.role !== role) {
+      user = await this.prisma.user.update({ where: { id: user.id }, data: { role } });
+      // Every instance drops its cached copy of this user before the new session starts (see PrincipalCache).
+      await this.principals.changed(user.id);
+    }
     return user;
   }
 
