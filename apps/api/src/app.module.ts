@@ -16,15 +16,17 @@ import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { UsersModule } from './users/users.module';
+import { PublicRoute, Undocumented } from './docs/api-docs.decorators';
 
 // Probes carry no credentials and must not be rate limited away. The health
 // lib knows nothing of the auth and throttling libs (libs copy alone), so the
 // app marks its controller here.
-Public()(HealthController);
+PublicRoute({ rateLimited: false })(HealthController);
 SkipThrottle()(HealthController);
 // /metrics guards itself (loopback or METRICS_TOKEN) and must answer a scraper's every call.
 Public()(MetricsController);
 SkipThrottle()(MetricsController);
+Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so that it is advertised nowhere')(MetricsController);
 
 /** The demo API. Each feature is a module of its own folder. */
 @Module({

@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { DeprecationInterceptor } from '@bastion/versioning';
 import { AppModule } from './app.module';
 import { createPlatformApp } from './common/http-platform';
-import { apiConfig } from './config';
+import { apiConfig, docsConfig } from './config';
+import { docsContentSecurityPolicy, setupApiDocs } from './docs/api-docs';
 
 /**
  * The demo's versioning policy: v1 is deprecated in favour of v2 and will be
@@ -20,9 +21,12 @@ export const API_V1_DEPRECATION = {
  */
 export async function createApiApp(): Promise<{ app: INestApplication; port: number; host: string }> {
   const config = apiConfig();
-  const app = await createPlatformApp(AppModule, config);
+  const docs = docsConfig();
+  const app = await createPlatformApp(AppModule, config, { observability: true, auth: true, docsCsp: docsContentSecurityPolicy(docs) });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.useGlobalInterceptors(new DeprecationInterceptor(app.get(Reflector), { deprecated: { '1': API_V1_DEPRECATION }, defaultVersion: '1' }));
+  // /docs and /docs-json as API_DOCS says (off by default in production).
+  setupApiDocs(app, docs, { '1': API_V1_DEPRECATION });
   await app.init();
   return { app, port: config.PORT, host: config.HOST };
 }

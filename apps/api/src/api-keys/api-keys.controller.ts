@@ -1,17 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { SecurityEvents } from '../audit/security-events.service';
 import type { ClientRequest } from '../common/client-request';
-import { Auth, type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { Secured } from '../docs/api-docs.decorators';
 
 /**
  * `/v1/api-keys`: the caller's keys. Managed with a signed-in session only:
  * an API key cannot mint or revoke keys.
  */
-@Auth('jwt')
+@Secured('jwt')
 @Controller({ path: 'api-keys', version: '1' })
 export class ApiKeysController {
   constructor(

@@ -1,10 +1,10 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
 import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
 import { CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { Inject } from '@nestjs/common';
+import { Secured } from '../docs/api-docs.decorators';
 
 /** `GET /v1/audit-events` query. */
 export class AuditEventsQuery {
@@ -44,7 +44,7 @@ export class AuditEventsQuery {
 }
 
 /** `/v1/audit-events`: the audit trail, newest first (admins). */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'audit-events', version: '1' })
 export class AuditEventsController {

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Public } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
 import { BodyLimit } from '@bastion/validation';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { AuthService } from './auth.service';
@@ -7,6 +7,7 @@ import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import type { ClientRequest } from '../common/client-request';
+import { PublicRoute, Secured } from '../docs/api-docs.decorators';
 
 /** `/v1/auth`: sign in with a password, rotate a refresh token, sign out. */
 @Controller({ path: 'auth', version: '1' })
@@ -14,7 +15,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   // A login body is two short strings: 4 kB is plenty and caps what an anonymous client can make us parse.
-  @Public()
+  @PublicRoute()
   @BodyLimit(4 * 1024)
   @Post('login')
   @HttpCode(200)
@@ -22,7 +23,7 @@ export class AuthController {
     return this.auth.login(dto.email, dto.password, req);
   }
 
-  @Public()
+  @PublicRoute()
   @RateTier('refresh')
   @Post('refresh')
   @HttpCode(200)
@@ -30,7 +31,7 @@ export class AuthController {
     return this.auth.refresh(dto.refreshToken, req);
   }
 
-  @Auth('jwt')
+  @Secured('jwt')
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: RefreshDto, @Req() req: ClientRequest): Promise<void> {

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
+
 import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService } from '@bastion/database';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
 import { tenantOf } from './tenant';
+import { Secured } from '../docs/api-docs.decorators';
 
 /** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
 export class ReplacePolicyDto {
@@ -30,7 +31,7 @@ export class ExplainQuery {
  * `/v1/policies` (admins, and changes only from the admin network) and
  * `/v1/authz/explain` (anyone, about themselves).
  */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ version: '1' })
 export class AuthzController {

@@ -2,14 +2,16 @@ import { apiConfig } from './api.config';
 import { authConfig } from './auth.config';
 import { authzConfig } from './authz.config';
 import { databaseConfig } from './database.config';
+import { docsConfig } from './docs.config';
 import { observabilityConfig } from './observability.config';
 import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 
 export { apiConfig, authConfig, authzConfig, databaseConfig, observabilityConfig, rateLimitConfig, redisConfig };
+export { docsConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, docsConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

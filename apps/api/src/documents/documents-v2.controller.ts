@@ -1,11 +1,12 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Auth, Scopes } from '@bastion/auth';
+import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { DocumentsListService, type DocumentSummary } from './documents-list.service';
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
+import { Secured } from '../docs/api-docs.decorators';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
-@Auth('jwt', 'api-key')
+@Secured('jwt', 'api-key')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { Auth, Scopes } from '@bastion/auth';
+import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import type { Document } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
@@ -8,6 +8,7 @@ import { DocumentsService } from './documents.service';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { ListDocumentsV1Query } from './dto/list-documents.dto';
 import { UpdateDocumentDto } from './dto/update-document.dto';
+import { Secured } from '../docs/api-docs.decorators';
 
 /**
  * Routes on one document decide per object in the service, after loading
@@ -21,7 +22,7 @@ const CHECKED_PER_OBJECT = (): boolean => true;
  * `/v1/documents`: a bearer token, or an API key with `documents:read` /
  * `documents:write`; then the caller's CASL ability decides, row by row.
  */
-@Auth('jwt', 'api-key')
+@Secured('jwt', 'api-key')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '1' })
 export class DocumentsController {

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
+
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { SecurityEvents } from '../audit/security-events.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { tenantOf } from '../authz/tenant';
+import { Secured } from '../docs/api-docs.decorators';
 
 const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'createdAt', 'updatedAt'];
 type PublicUser = Omit<User, 'passwordHash'>;
@@ -15,7 +16,7 @@ type PublicUser = Omit<User, 'passwordHash'>;
  * A change applies to the user's next request: authorization reads the user
  * on every request.
  */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'users', version: '1' })
 export class UsersAdminController {

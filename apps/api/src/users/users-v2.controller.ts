@@ -1,6 +1,7 @@
 import { Controller, Get, NotFoundException } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
+import { Secured } from '../docs/api-docs.decorators';
 
 /** `GET /v2/users/me`: the caller, flat and lean (no nested tenant, no credential details). */
 export class MeV2Dto {
@@ -17,7 +18,7 @@ export class MeV2Dto {
 export class UsersV2Controller {
   constructor(private readonly prisma: PrismaService) {}
 
-  @Auth('jwt', 'api-key')
+  @Secured('jwt', 'api-key')
   @Scopes('profile:read')
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {

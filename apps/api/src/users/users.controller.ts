@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Put, Req } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
 import { AuthService } from '../auth/auth.service';
 import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import type { MeDto } from './dto/me.dto';
+import { Secured } from '../docs/api-docs.decorators';
 
 /** `/v1/users`: the caller's own profile and password. */
 @Controller({ path: 'users', version: '1' })
@@ -15,7 +16,7 @@ export class UsersController {
     private readonly auth: AuthService,
   ) {}
 
-  @Auth('jwt', 'api-key')
+  @Secured('jwt', 'api-key')
   @Scopes('profile:read')
   @SuccessorVersion('/v2/users/me')
   @Get('me')
@@ -28,7 +29,7 @@ export class UsersController {
     return { ...user, authentication: { method: principal.method, scopes: principal.scopes } };
   }
 
-  @Auth('jwt')
+  @Secured('jwt')
   @Put('me/password')
   @HttpCode(204)
   async changePassword(
