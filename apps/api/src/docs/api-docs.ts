@@ -108,7 +108,7 @@ export function buildApiDocument(app: INestApplication, cfg: DocsSettings, depre
     .build();
   const doc = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemDetailsSchema],
-    operationIdFactory: (controller, method, version) => `${controller.replace(/Controller$/, '')}_${method}${version ? `_v${version}` : ''}`,
+    operationIdFactory: (controller, method, version) => `${controller.replace(/Controller$/, '')}_${method}${version ? `_${version}` : ''}`,
   });
   return finish(doc, deprecated);
 }
