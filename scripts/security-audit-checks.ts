@@ -91,21 +91,27 @@ export interface Lockfile {
 /**
  * Every package comes from the npm registry over https with a sha512
  * integrity hash (ASVS v5 15.2.4: third-party components from trusted
- * sources, verified). Workspace links and bundled packages have neither.
+ * sources, verified). An entry without `resolved` (npm's
+ * `omit-lockfile-registry-resolved`) is fetched from the configured
+ * registry, which must then be https. Workspace links and bundled packages
+ * have neither.
  */
-export function lintLockfile(lock: Lockfile, registry = 'https://registry.npmjs.org/'): Finding[] {
+export function lintLockfile(lock: Lockfile, configuredRegistry = 'https://registry.npmjs.org/'): Finding[] {
   const findings: Finding[] = [];
+  const registry = configuredRegistry.endsWith('/') ? configuredRegistry : `${configuredRegistry}/`;
+  if (!registry.startsWith('https://')) findings.push({ level: 'error', message: `the configured registry ${registry} is not https` });
   if ((lock.lockfileVersion ?? 0) < 2) findings.push({ level: 'error', message: `lockfileVersion ${lock.lockfileVersion ?? 'missing'}: need 2 or 3` });
   let count = 0;
+  let implicit = 0;
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (path === '' || entry.link || entry.inBundle) continue;
     count++;
     const name = path.replace(/^.*node_modules\//, '');
-    if (!entry.resolved) findings.push({ level: 'error', message: `${name}: no resolved URL` });
+    if (!entry.resolved) implicit++;
     else if (!entry.resolved.startsWith(registry)) findings.push({ level: 'error', message: `${name}: resolved from ${entry.resolved.split('/').slice(0, 3).join('/')}, not ${registry}` });
     if (!entry.integrity) findings.push({ level: 'error', message: `${name}: no integrity hash` });
     else if (!entry.integrity.startsWith('sha512-')) findings.push({ level: 'error', message: `${name}: integrity is not sha512` });
   }
-  findings.push({ level: 'info', message: `${count} packages checked` });
+  findings.push({ level: 'info', message: `${count} packages checked, ${implicit} from the configured registry ${registry}` });
   return findings;
 }
