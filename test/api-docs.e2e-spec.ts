@@ -149,6 +149,21 @@ describe('API documentation (e2e)', () => {
     expect(operationsOf(doc).filter(({ path }) => path.startsWith('/v1/')).every(({ op }) => op.deprecated === true)).toBe(true);
   });
 
+  it('every operation documents its success answer, with a schema unless it is 204', () => {
+    const missing: string[] = [];
+    for (const { method, path, op } of operationsOf(doc)) {
+      const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+      if (!success.length) missing.push(`${method} ${path}: no 2xx response`);
+      for (const [status, response] of success) {
+        const schema = (response as { content?: Record<string, { schema?: unknown }> }).content?.['application/json']?.schema;
+        if (status !== '204' && !schema) missing.push(`${method} ${path}: ${status} has no schema`);
+      }
+    }
+    expect(missing).toEqual([]);
+    const audit = doc.paths['/v1/audit-events']?.get;
+    expect(audit?.parameters?.map((p) => (p as { name: string }).name).sort()).toEqual(['action', 'actor', 'cursor', 'from', 'limit', 'outcome', 'to']);
+  });
+
   it('documents request bodies with their schemas and examples', () => {
     const login = doc.paths['/v1/auth/login']?.post;
     const ref = (login?.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content['application/json']?.schema.$ref;

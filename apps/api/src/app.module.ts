@@ -16,12 +16,15 @@ import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { UsersModule } from './users/users.module';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { PublicRoute, Undocumented } from './docs/api-docs.decorators';
+import { HealthSchema } from './docs/response-schemas';
 
 // Probes carry no credentials and must not be rate limited away. The health
 // lib knows nothing of the auth and throttling libs (libs copy alone), so the
 // app marks its controller here.
 PublicRoute({ rateLimited: false })(HealthController);
+ApiOkResponse({ type: HealthSchema })(HealthController);
 SkipThrottle()(HealthController);
 // /metrics guards itself (loopback or METRICS_TOKEN) and must answer a scraper's every call.
 Public()(MetricsController);

@@ -5,9 +5,10 @@ import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
-import type { TokenPairDto } from './dto/token-pair.dto';
+import { TokenPairDto } from './dto/token-pair.dto';
 import type { ClientRequest } from '../common/client-request';
 import { PublicRoute, Secured } from '../docs/api-docs.decorators';
+import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v1/auth`: sign in with a password, rotate a refresh token, sign out. */
 @Controller({ path: 'auth', version: '1' })
@@ -17,6 +18,7 @@ export class AuthController {
   // A login body is two short strings: 4 kB is plenty and caps what an anonymous client can make us parse.
   @PublicRoute()
   @BodyLimit(4 * 1024)
+  @ApiOkResponse({ type: TokenPairDto, description: 'A new access token and refresh token.' })
   @Post('login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
@@ -25,6 +27,7 @@ export class AuthController {
 
   @PublicRoute()
   @RateTier('refresh')
+  @ApiOkResponse({ type: TokenPairDto, description: 'A new pair; the refresh token sent is spent.' })
   @Post('refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
@@ -32,6 +35,7 @@ export class AuthController {
   }
 
   @Secured('jwt')
+  @ApiNoContentResponse({ description: 'Signed out: the access token and the sign-in are revoked.' })
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: RefreshDto, @Req() req: ClientRequest): Promise<void> {

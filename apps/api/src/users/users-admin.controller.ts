@@ -6,6 +6,8 @@ import { SecurityEvents } from '../audit/security-events.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { tenantOf } from '../authz/tenant';
 import { Secured } from '../docs/api-docs.decorators';
+import { UserSchema } from '../docs/response-schemas';
+import { ApiOkResponse } from '@nestjs/swagger';
 
 const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'createdAt', 'updatedAt'];
 type PublicUser = Omit<User, 'passwordHash'>;
@@ -32,6 +34,7 @@ export class UsersAdminController {
   }
 
   @CheckPolicies({ action: 'read', subject: 'User' })
+  @ApiOkResponse({ type: [UserSchema] })
   @Get()
   async list(@Authz() ctx: AuthzContext): Promise<Partial<PublicUser>[]> {
     const rows = await this.prisma.user.findMany({
@@ -44,12 +47,14 @@ export class UsersAdminController {
   }
 
   @CheckPolicies({ action: 'update', subject: 'User' })
+  @ApiOkResponse({ type: UserSchema })
   @Patch('me')
   async updateMe(@Authz() ctx: AuthzContext, @Body() dto: UpdateMeDto): Promise<Partial<PublicUser>> {
     return this.change(ctx, ctx.principal.id, dto);
   }
 
   @CheckPolicies({ action: 'update', subject: 'User' })
+  @ApiOkResponse({ type: UserSchema })
   @Patch(':id')
   async update(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<Partial<PublicUser>> {
     return this.change(ctx, id, dto);

@@ -2,6 +2,8 @@ import { Controller, Get, NotFoundException } from '@nestjs/common';
 import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { Secured } from '../docs/api-docs.decorators';
+import { MeV2Schema } from '../docs/response-schemas';
+import { ApiOkResponse } from '@nestjs/swagger';
 
 /** `GET /v2/users/me`: the caller, flat and lean (no nested tenant, no credential details). */
 export class MeV2Dto {
@@ -20,6 +22,7 @@ export class UsersV2Controller {
 
   @Secured('jwt', 'api-key')
   @Scopes('profile:read')
+  @ApiOkResponse({ type: MeV2Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {
     const user = await this.prisma.user.findUnique({

@@ -7,6 +7,8 @@ import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import type { MeDto } from './dto/me.dto';
 import { Secured } from '../docs/api-docs.decorators';
+import { MeV1Schema } from '../docs/response-schemas';
+import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v1/users`: the caller's own profile and password. */
 @Controller({ path: 'users', version: '1' })
@@ -19,6 +21,7 @@ export class UsersController {
   @Secured('jwt', 'api-key')
   @Scopes('profile:read')
   @SuccessorVersion('/v2/users/me')
+  @ApiOkResponse({ type: MeV1Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeDto> {
     const user = await this.prisma.user.findUnique({
@@ -30,6 +33,7 @@ export class UsersController {
   }
 
   @Secured('jwt')
+  @ApiNoContentResponse({ description: 'Changed; every sign-in of the user has ended.' })
   @Put('me/password')
   @HttpCode(204)
   async changePassword(
