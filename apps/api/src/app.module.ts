@@ -24,7 +24,8 @@ import { HealthSchema } from './docs/response-schemas';
 // lib knows nothing of the auth and throttling libs (libs copy alone), so the
 // app marks its controller here.
 PublicRoute({ rateLimited: false })(HealthController);
-ApiOkResponse({ type: HealthSchema })(HealthController);
+// The lib's `live` has no response metadata (`ready` has terminus's own).
+ApiOkResponse({ type: HealthSchema })(HealthController.prototype, 'live', Object.getOwnPropertyDescriptor(HealthController.prototype, 'live') as PropertyDescriptor);
 SkipThrottle()(HealthController);
 // /metrics guards itself (loopback or METRICS_TOKEN) and must answer a scraper's every call.
 Public()(MetricsController);
