@@ -190,6 +190,9 @@ describe('API documentation (e2e)', () => {
       const asset = await fetch(api.url + src);
       expect([src, asset.status]).toEqual([src, 200]);
     }
+    const icon = await fetch(`${api.url}/docs/favicon-32x32.png`);
+    expect(icon.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await icon.arrayBuffer()).subarray(0, 4).toString('hex')).toBe('89504e47');
     const init = await fetch(`${api.url}/docs/swagger-ui-init.js`);
     expect(await init.text()).toContain('usePkceWithAuthorizationCodeGrant');
     // The API itself keeps its strict policy.

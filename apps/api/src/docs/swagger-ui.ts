@@ -39,10 +39,16 @@ export function serveSwaggerUi(app: INestApplication, options: SwaggerUiOptions)
   // The package ships no types; its folder is all we need.
   const root = dirname(require.resolve('swagger-ui-dist/package.json'));
   const base = options.path.replace(/\/+$/, '');
-  const send = (res: unknown, type: string, body: string | Buffer) => {
-    adapter.setHeader(res, 'content-type', type);
-    adapter.reply(res, body, 200);
-  };
+  // Written to the native response: the adapters' reply() would send a Buffer as JSON on Express.
+  const send =
+    adapter.getType() === 'fastify'
+      ? (res: unknown, type: string, body: string | Buffer) => void (res as { type(t: string): { send(b: unknown): unknown } }).type(type).send(body)
+      : (res: unknown, type: string, body: string | Buffer) => {
+          const r = res as { statusCode: number; setHeader(k: string, v: string): void; end(b: unknown): void };
+          r.statusCode = 200;
+          r.setHeader('content-type', type);
+          r.end(body);
+        };
 
   const html = [
     '<!DOCTYPE html>',
