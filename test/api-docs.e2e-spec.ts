@@ -244,6 +244,12 @@ describe('API documentation access (e2e)', () => {
     expect((await call(url, 'GET', '/docs', { token: `${TOKEN}x` })).status).toBe(401);
     expect((await call(url, 'GET', '/docs/swagger-ui-bundle.js', { token: 'nope' })).status).toBe(401);
     expect((await call(url, 'GET', '/docs-json', { token: TOKEN })).status).toBe(200);
+    // Spellings the routers map to the same routes are behind the token too.
+    for (const path of ['/DOCS-JSON', '/doc%73-json', '/Docs/', '/docs-json?x=1']) {
+      expect([path, (await fetch(url + path)).status]).toEqual([path, 401]);
+    }
+    // A path that does not decode never reaches a docs route either (401 from the hook, or 400 from the router).
+    expect([400, 401]).toContain((await fetch(`${url}/doc%zz`)).status);
     const basic = `Basic ${Buffer.from(`anyone:${TOKEN}`).toString('base64')}`;
     expect((await fetch(`${url}/docs`, { headers: { authorization: basic } })).status).toBe(200);
     // The API's own routes are not behind the docs token.

@@ -34,8 +34,19 @@ export function docsTokenMatches(presented: string | undefined, token: string): 
   return presented !== undefined && timingSafeEqual(digest(presented), digest(token));
 }
 
-function protectedPath(url: string, prefixes: string[]): boolean {
-  const path = url.split('?')[0] ?? '';
+/**
+ * Whether the router could send `url` to a docs route. Compared decoded and
+ * lower-cased, as the routers match (find-my-way decodes `%73`; Express
+ * ignores case): `/doc%73-json` and `/DOCS-JSON` are the docs too. A path
+ * that does not decode is treated as protected (deny by default).
+ */
+export function isDocsPath(url: string, prefixes: string[]): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(url.split('?')[0] ?? '').toLowerCase();
+  } catch {
+    return true;
+  }
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
@@ -47,7 +58,7 @@ function protectedPath(url: string, prefixes: string[]): boolean {
  */
 export function installDocsAccess(app: INestApplication, prefixes: string[], token: string): void {
   const adapter = app.getHttpAdapter();
-  const allowed = (url: string, authorization: string | undefined) => !protectedPath(url, prefixes) || docsTokenMatches(presentedDocsToken(authorization), token);
+  const allowed = (url: string, authorization: string | undefined) => !isDocsPath(url, prefixes) || docsTokenMatches(presentedDocsToken(authorization), token);
   const challenge = 'Basic realm="api-docs", charset="UTF-8"';
   if (adapter.getType() === 'fastify') {
     const fastify = adapter.getInstance() as {
