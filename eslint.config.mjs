@@ -1,11 +1,44 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import pluginSecurity from 'eslint-plugin-security';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '**/generated/', '.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Security rules (run by `npm run lint` and `npm run security:audit`); each finding is fixed or disabled inline with its reason.
+  pluginSecurity.configs.recommended,
+  {
+    rules: {
+      // Errors, not warnings: `npm run security:audit` fails on a new finding.
+      ...Object.fromEntries(Object.keys(pluginSecurity.configs.recommended.rules).map((rule) => [rule, 'error'])),
+      // Off: it flags every computed member access (`obj[key]`), well over a hundred here, all on
+      // typed keys. Prototype pollution through client input is stopped where input enters: JsonShapePipe
+      // refuses __proto__/constructor/prototype keys (libs/validation), and test/fuzz.e2e-spec.ts attacks it.
+      'security/detect-object-injection': 'off',
+    },
+  },
+  {
+    // Paths from the operator's configuration or the repository, never from a request: key ring and
+    // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests.
+    files: [
+      'libs/auth/src/keys/file-key-ring.ts',
+      'libs/database/src/embedded-registry.ts',
+      'libs/database/src/migrator.ts',
+      'apps/api/src/common/http-platform.ts',
+      'apps/api/src/docs/swagger-ui.ts',
+      'scripts/**',
+      'test/**',
+      '**/*.spec.ts',
+    ],
+    rules: { 'security/detect-non-literal-fs-filename': 'off' },
+  },
+  {
+    // Tests build expected values into patterns; no client input reaches them.
+    files: ['test/**', '**/*.spec.ts'],
+    rules: { 'security/detect-non-literal-regexp': 'off' },
+  },
   {
     languageOptions: {
       parserOptions: { projectService: false },

@@ -118,6 +118,7 @@ describe('audit trail, logs, metrics and alerts (e2e)', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      // eslint-disable-next-line security/detect-unsafe-regex -- test of our own /metrics output, not client input
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[0-9.]+(e[+-]?\d+)?|NaN|[+-]Inf)$/);
     }
     for (const name of ['http_requests_total', 'http_request_duration_seconds_bucket', 'auth_failures_total', 'authz_denials_total', 'rate_limit_rejections_total', 'audit_buffer_depth']) {

@@ -20,15 +20,21 @@ import { encryptedClient, type FieldKeys } from './encryption/field-keys';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SamlModule } from './saml/saml.module';
 import { UsersModule } from './users/users.module';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { PublicRoute, Undocumented } from './docs/api-docs.decorators';
+import { HealthSchema } from './docs/response-schemas';
 
 // Probes carry no credentials and must not be rate limited away. The health
 // lib knows nothing of the auth and throttling libs (libs copy alone), so the
 // app marks its controller here.
-Public()(HealthController);
+PublicRoute({ rateLimited: false })(HealthController);
+// The lib's `live` has no response metadata (`ready` has terminus's own).
+ApiOkResponse({ type: HealthSchema })(HealthController.prototype, 'live', Object.getOwnPropertyDescriptor(HealthController.prototype, 'live') as PropertyDescriptor);
 SkipThrottle()(HealthController);
 // /metrics guards itself (loopback or METRICS_TOKEN) and must answer a scraper's every call.
 Public()(MetricsController);
 SkipThrottle()(MetricsController);
+Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so that it is advertised nowhere')(MetricsController);
 
 /** The demo API. Each feature is a module of its own folder. */
 @Module({

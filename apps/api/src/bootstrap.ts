@@ -4,8 +4,9 @@ import { Metrics } from '@bastion/observability';
 import { DeprecationInterceptor } from '@bastion/versioning';
 import { AppModule } from './app.module';
 import { createPlatformApp } from './common/http-platform';
-import { apiConfig } from './config';
 import { FieldIntegrityFilter } from './encryption/field-integrity.filter';
+import { apiConfig, docsConfig } from './config';
+import { docsContentSecurityPolicy, setupApiDocs } from './docs/api-docs';
 
 /**
  * The demo's versioning policy: v1 is deprecated in favour of v2 and will be
@@ -22,11 +23,14 @@ export const API_V1_DEPRECATION = {
  */
 export async function createApiApp(): Promise<{ app: INestApplication; port: number; host: string }> {
   const config = apiConfig();
-  const app = await createPlatformApp(AppModule, config);
+  const docs = docsConfig();
+  const app = await createPlatformApp(AppModule, config, { observability: true, auth: true, docsCsp: docsContentSecurityPolicy(docs) });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   // Registered after the platform's filters, so consulted before them: an encrypted value that fails to decrypt.
   app.useGlobalFilters(new FieldIntegrityFilter(app.get(HttpAdapterHost), app.get(Metrics)));
   app.useGlobalInterceptors(new DeprecationInterceptor(app.get(Reflector), { deprecated: { '1': API_V1_DEPRECATION }, defaultVersion: '1' }));
+  // /docs and /docs-json as API_DOCS says (off by default in production).
+  setupApiDocs(app, docs, { '1': API_V1_DEPRECATION });
   try {
     await app.init();
   } catch (error) {

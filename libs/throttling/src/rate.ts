@@ -20,6 +20,7 @@ export interface Rate {
  * @throws {ThrottlingError} `ERR_THROTTLING_OPTIONS` when the text is not a rate.
  */
 export function parseRate(text: string, option = 'rate'): Rate {
+  // eslint-disable-next-line security/detect-unsafe-regex -- bounded digit runs; the text is operator config read once at start-up
   const match = typeof text === 'string' ? /^(\d{1,9})\s*\/\s*(\d{1,6})?\s*([smhd])$/.exec(text.trim()) : null;
   if (!match) {
     throw optionsError(option, 'must look like <limit>/<count><unit> with unit s, m, h or d (e.g. 300/1m)');

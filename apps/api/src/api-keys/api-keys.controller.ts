@@ -1,17 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { SecurityEvents } from '../audit/security-events.service';
 import type { ClientRequest } from '../common/client-request';
-import { Auth, type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { Secured } from '../docs/api-docs.decorators';
+import { ApiKeySchema, CreatedApiKeySchema } from '../docs/response-schemas';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /**
  * `/v1/api-keys`: the caller's keys. Managed with a signed-in session only:
  * an API key cannot mint or revoke keys.
  */
-@Auth('jwt')
+@Secured('jwt')
 @Controller({ path: 'api-keys', version: '1' })
 export class ApiKeysController {
   constructor(
@@ -20,6 +23,7 @@ export class ApiKeysController {
   ) {}
 
   @RateTier('apiKeyCreate')
+  @ApiCreatedResponse({ type: CreatedApiKeySchema })
   @Post()
   async create(@CurrentPrincipal() principal: AuthPrincipal, @Body() dto: CreateApiKeyDto, @Req() req: ClientRequest): Promise<CreatedApiKeyDto> {
     const created = await this.apiKeys.create(principal, dto);
@@ -27,11 +31,13 @@ export class ApiKeysController {
     return created;
   }
 
+  @ApiOkResponse({ type: [ApiKeySchema] })
   @Get()
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<ApiKeyDto[]> {
     return this.apiKeys.list(principal);
   }
 
+  @ApiNoContentResponse({ description: 'Revoked.' })
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Req() req: ClientRequest): Promise<void> {

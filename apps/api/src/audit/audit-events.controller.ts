@@ -1,36 +1,44 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
 import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
 import { CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { Inject } from '@nestjs/common';
+import { Secured } from '../docs/api-docs.decorators';
+import { AuditEventPageSchema } from '../docs/response-schemas';
+import { ApiOkResponse, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** `GET /v1/audit-events` query. */
 export class AuditEventsQuery {
+  @ApiPropertyOptional({ example: 'auth.login' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'action is an event name such as auth.login' })
   action?: string;
 
+  @ApiPropertyOptional({ enum: ['success', 'failure', 'denied'] })
   @IsOptional()
   @IsIn(['success', 'failure', 'denied'])
   outcome?: 'success' | 'failure' | 'denied';
 
+  @ApiPropertyOptional({ description: 'Actor id (a user id)' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'actor is an actor id' })
   actor?: string;
 
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Inclusive' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
   from?: Date;
 
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Exclusive' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
   to?: Date;
 
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -38,19 +46,21 @@ export class AuditEventsQuery {
   @Max(200)
   limit?: number;
 
+  @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
   @IsOptional()
   @Matches(/^\d{1,15}$/, { message: 'cursor is a cursor from a previous page' })
   cursor?: string;
 }
 
 /** `/v1/audit-events`: the audit trail, newest first (admins). */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'audit-events', version: '1' })
 export class AuditEventsController {
   constructor(@Inject(AuditStore) private readonly store: SqlAuditStore) {}
 
   @CheckPolicies({ action: 'read', subject: 'AuditEvent' })
+  @ApiOkResponse({ type: AuditEventPageSchema })
   @Get()
   search(@Query() q: AuditEventsQuery): Promise<AuditSearchPage> {
     return this.store.search({ action: q.action, outcome: q.outcome, actorId: q.actor, from: q.from, to: q.to, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });

@@ -1,26 +1,33 @@
 import { Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
+
 import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService } from '@bastion/database';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
 import { tenantOf } from './tenant';
+import { Secured } from '../docs/api-docs.decorators';
+import { ExplanationSchema, PolicySchema, ReplacePolicySchema } from '../docs/response-schemas';
+import { ApiBody, ApiOkResponse, ApiParam, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
 export class ReplacePolicyDto {
+  @ApiPropertyOptional({ type: 'array', items: { $ref: '#/components/schemas/PolicyRule' } })
   @IsOptional()
   rules?: unknown;
 }
 
 /** `GET /v1/authz/explain` query. */
 export class ExplainQuery {
+  @ApiProperty({ enum: POLICY_SCHEMA.actions, example: 'read' })
   @IsIn(POLICY_SCHEMA.actions)
   action!: string;
 
+  @ApiProperty({ enum: Object.keys(POLICY_SCHEMA.subjects), example: 'Document' })
   @IsIn(Object.keys(POLICY_SCHEMA.subjects))
   subject!: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'A row to decide about; without it, the decision for the subject type.' })
   @IsOptional()
   @IsUUID()
   id?: string;
@@ -30,7 +37,7 @@ export class ExplainQuery {
  * `/v1/policies` (admins, and changes only from the admin network) and
  * `/v1/authz/explain` (anyone, about themselves).
  */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ version: '1' })
 export class AuthzController {
@@ -41,12 +48,16 @@ export class AuthzController {
   ) {}
 
   @CheckPolicies({ action: 'read', subject: 'Policy' })
+  @ApiOkResponse({ type: [PolicySchema] })
   @Get('policies')
   list(): Promise<PolicyView[]> {
     return this.policies.list();
   }
 
   @CheckPolicies({ action: 'update', subject: 'Policy' })
+  @ApiOkResponse({ type: PolicySchema })
+  @ApiParam({ name: 'role', enum: ['admin', 'editor', 'viewer'] })
+  @ApiBody({ type: ReplacePolicySchema })
   @Put('policies/:role')
   replace(@Param('role') role: string, @Body() dto: ReplacePolicyDto, @Authz() ctx: AuthzContext): Promise<PolicyView> {
     return this.policies.replace(role, dto.rules, ctx.principal.id);
@@ -54,6 +65,7 @@ export class AuthzController {
 
   /** Whether the caller may `action` the subject (a row when `id` is given), and the rule that decides. */
   @CheckPolicies(() => true)
+  @ApiOkResponse({ type: ExplanationSchema })
   @Get('authz/explain')
   async explain(@Query() q: ExplainQuery, @Authz() ctx: AuthzContext) {
     if (!q.id) return this.authz.explain(ctx.ability, q.action, q.subject);

@@ -27,6 +27,8 @@ export interface PlatformFeatures {
   observability: boolean;
   /** The auth lib: its AuthErrorFilter renders AuthError. */
   auth: boolean;
+  /** The Content-Security-Policy of `/docs` (the API docs UI), when the app serves it. */
+  docsCsp?: string;
 }
 
 function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buffer {
@@ -65,7 +67,7 @@ export async function createPlatformApp(
         // Probes of a load balancer may speak plain HTTP on the inside.
         requireHttps: s.REQUIRE_HTTPS ? { exceptPrefixes: ['/health'] } : undefined,
         // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
-        relaxedCsp: [{ prefix: '/docs', policy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
+        relaxedCsp: [{ prefix: '/docs', policy: features.docsCsp ?? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
       });
     },
   });

@@ -12,6 +12,7 @@ export const observabilityConfig = registerAs('observability', () =>
       METRICS_TOKEN: z.string().min(32, { error: 'must be at least 32 characters' }).max(512).optional(),
       ALERT_WEBHOOK_URL: z
         .string()
+        // eslint-disable-next-line security/detect-unsafe-regex -- anchored alternatives, one optional port group: linear; and the value is operator config
         .refine((v) => /^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), { error: 'must be an https:// URL (or http:// on localhost)' })
         .optional(),
       ALERT_LOGIN_FAILURES: rate('10/5m'),

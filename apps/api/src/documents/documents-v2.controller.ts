@@ -1,11 +1,14 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Auth, Scopes } from '@bastion/auth';
+import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { DocumentsListService, type DocumentSummary } from './documents-list.service';
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
+import { Secured } from '../docs/api-docs.decorators';
+import { DocumentPageV2Schema } from '../docs/response-schemas';
+import { ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
-@Auth('jwt', 'api-key')
+@Secured('jwt', 'api-key')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {
@@ -13,6 +16,7 @@ export class DocumentsV2Controller {
 
   @Scopes('documents:read')
   @CheckPolicies({ action: 'read', subject: 'Document' })
+  @ApiOkResponse({ type: DocumentPageV2Schema })
   @Get()
   list(@Authz() ctx: AuthzContext, @Query() query: ListDocumentsV2Query): Promise<{ items: DocumentSummary[]; nextCursor: string | null }> {
     return this.lists.pageV2(ctx, query.limit, query.cursor);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { Auth, Scopes } from '@bastion/auth';
+import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import type { Document } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
@@ -8,6 +8,9 @@ import { DocumentsService } from './documents.service';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { ListDocumentsV1Query } from './dto/list-documents.dto';
 import { UpdateDocumentDto } from './dto/update-document.dto';
+import { Secured } from '../docs/api-docs.decorators';
+import { DocumentPageV1Schema, DocumentSchema } from '../docs/response-schemas';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /**
  * Routes on one document decide per object in the service, after loading
@@ -21,7 +24,7 @@ const CHECKED_PER_OBJECT = (): boolean => true;
  * `/v1/documents`: a bearer token, or an API key with `documents:read` /
  * `documents:write`; then the caller's CASL ability decides, row by row.
  */
-@Auth('jwt', 'api-key')
+@Secured('jwt', 'api-key')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '1' })
 export class DocumentsController {
@@ -33,6 +36,7 @@ export class DocumentsController {
   @Scopes('documents:read')
   @CheckPolicies({ action: 'read', subject: 'Document' })
   @SuccessorVersion('/v2/documents')
+  @ApiOkResponse({ type: DocumentPageV1Schema })
   @Get()
   list(@Authz() ctx: AuthzContext, @Query() query: ListDocumentsV1Query) {
     return this.lists.pageV1(ctx, query.page, query.pageSize);
@@ -40,6 +44,7 @@ export class DocumentsController {
 
   @Scopes('documents:read')
   @CheckPolicies(CHECKED_PER_OBJECT)
+  @ApiOkResponse({ type: DocumentSchema })
   @Get(':id')
   read(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<Partial<Document>> {
     return this.documents.read(ctx, id);
@@ -47,6 +52,7 @@ export class DocumentsController {
 
   @Scopes('documents:write')
   @CheckPolicies({ action: 'create', subject: 'Document' })
+  @ApiCreatedResponse({ type: DocumentSchema })
   @Post()
   create(@Authz() ctx: AuthzContext, @Body() dto: CreateDocumentDto): Promise<Partial<Document>> {
     return this.documents.create(ctx, dto);
@@ -54,6 +60,7 @@ export class DocumentsController {
 
   @Scopes('documents:write')
   @CheckPolicies(CHECKED_PER_OBJECT)
+  @ApiOkResponse({ type: DocumentSchema })
   @Patch(':id')
   update(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateDocumentDto): Promise<Partial<Document>> {
     return this.documents.update(ctx, id, dto);
@@ -61,6 +68,7 @@ export class DocumentsController {
 
   @Scopes('documents:write')
   @CheckPolicies(CHECKED_PER_OBJECT)
+  @ApiNoContentResponse({ description: 'Deleted.' })
   @Delete(':id')
   @HttpCode(204)
   async remove(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, Query, UseGuards } from '@nestjs/common';
-import { Auth } from '@bastion/auth';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { SecurityEvents } from '../audit/security-events.service';
@@ -8,6 +7,9 @@ import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { ListUsersQuery } from './dto/list-users.dto';
 import { normalizePhone } from '../encryption/encrypted-fields';
 import { tenantOf } from '../authz/tenant';
+import { Secured } from '../docs/api-docs.decorators';
+import { UserSchema } from '../docs/response-schemas';
+import { ApiOkResponse } from '@nestjs/swagger';
 
 const USER_FIELDS = ['id', 'tenantId', 'email', 'displayName', 'role', 'department', 'status', 'phone', 'createdAt', 'updatedAt'];
 type PublicUser = Omit<User, 'passwordHash' | 'phoneIndex'>;
@@ -18,7 +20,7 @@ type PublicUser = Omit<User, 'passwordHash' | 'phoneIndex'>;
  * A change applies to the user's next request: every instance drops the
  * user from its principal cache before this one answers.
  */
-@Auth('jwt')
+@Secured('jwt')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'users', version: '1' })
 export class UsersAdminController {
@@ -35,6 +37,7 @@ export class UsersAdminController {
   }
 
   @CheckPolicies({ action: 'read', subject: 'User' })
+  @ApiOkResponse({ type: [UserSchema] })
   @Get()
   async list(@Authz() ctx: AuthzContext, @Query() query: ListUsersQuery): Promise<Partial<PublicUser>[]> {
     // Finding people by phone number is an admin's task: it needs the right to manage users (policy as data).
@@ -56,12 +59,14 @@ export class UsersAdminController {
   }
 
   @CheckPolicies({ action: 'update', subject: 'User' })
+  @ApiOkResponse({ type: UserSchema })
   @Patch('me')
   async updateMe(@Authz() ctx: AuthzContext, @Body() dto: UpdateMeDto): Promise<Partial<PublicUser>> {
     return this.change(ctx, ctx.principal.id, dto);
   }
 
   @CheckPolicies({ action: 'update', subject: 'User' })
+  @ApiOkResponse({ type: UserSchema })
   @Patch(':id')
   async update(@Authz() ctx: AuthzContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<Partial<PublicUser>> {
     return this.change(ctx, id, dto);

@@ -1,6 +1,9 @@
 import { Controller, Get, NotFoundException } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { PrincipalCache } from '../auth/principal-cache.service';
+import { Secured } from '../docs/api-docs.decorators';
+import { MeV2Schema } from '../docs/response-schemas';
+import { ApiOkResponse } from '@nestjs/swagger';
 
 /** `GET /v2/users/me`: the caller, flat and lean (no nested tenant, no credential details). */
 export class MeV2Dto {
@@ -17,8 +20,9 @@ export class MeV2Dto {
 export class UsersV2Controller {
   constructor(private readonly principals: PrincipalCache) {}
 
-  @Auth('jwt', 'api-key')
+  @Secured('jwt', 'api-key')
   @Scopes('profile:read')
+  @ApiOkResponse({ type: MeV2Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {
     const user = await this.principals.get(principal.sub);

@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Put, Req } from '@nestjs/common';
-import { Auth, type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
 import { SuccessorVersion } from '@bastion/versioning';
 import { AuthService } from '../auth/auth.service';
 import { PrincipalCache } from '../auth/principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import type { MeDto } from './dto/me.dto';
+import { Secured } from '../docs/api-docs.decorators';
+import { MeV1Schema } from '../docs/response-schemas';
+import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v1/users`: the caller's own profile and password. */
 @Controller({ path: 'users', version: '1' })
@@ -15,9 +18,10 @@ export class UsersController {
     private readonly auth: AuthService,
   ) {}
 
-  @Auth('jwt', 'api-key')
+  @Secured('jwt', 'api-key')
   @Scopes('profile:read')
   @SuccessorVersion('/v2/users/me')
+  @ApiOkResponse({ type: MeV1Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeDto> {
     // From the principal cache: emptied on every instance when this user changes.
@@ -34,7 +38,8 @@ export class UsersController {
     };
   }
 
-  @Auth('jwt')
+  @Secured('jwt')
+  @ApiNoContentResponse({ description: 'Changed; every sign-in of the user has ended.' })
   @Put('me/password')
   @HttpCode(204)
   async changePassword(

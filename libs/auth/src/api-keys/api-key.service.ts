@@ -74,6 +74,7 @@ export class ApiKeyService {
     if (!/^[a-z][a-z0-9_]{0,15}_$/.test(prefix)) {
       throw new AuthError('ERR_AUTH_OPTIONS', 'api key option "prefix" must be lower-case letters, digits and _ ending in _ (e.g. bst_live_)');
     }
+    // eslint-disable-next-line security/detect-non-literal-regexp -- the prefix was checked against /^[a-z][a-z0-9_]{0,15}_$/ above: no metacharacters
     this.pattern = new RegExp(`^(${prefix}[A-Za-z0-9]{${LOOKUP_LENGTH}})_([A-Za-z0-9_-]{43})$`);
   }
 

@@ -31,6 +31,7 @@ export interface LoginAttempt {
  * an IPv4-mapped IPv6 address as the IPv4 address.
  */
 export function addressKey(address: string): string {
+  // eslint-disable-next-line security/detect-unsafe-regex -- bounded repeats ({1,3}, {3}): at most 15 characters are ever tried
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   if (mapped) return mapped[1] as string;
   if (isIPv6(address)) {

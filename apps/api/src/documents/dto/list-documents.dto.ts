@@ -1,8 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /** `GET /v1/documents?page=&pageSize=`: offset pages. */
 export class ListDocumentsV1Query {
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 10_000, default: 1, example: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -10,6 +12,7 @@ export class ListDocumentsV1Query {
   @Max(10_000)
   page?: number;
 
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20, example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -20,6 +23,7 @@ export class ListDocumentsV1Query {
 
 /** `GET /v2/documents?limit=&cursor=`: keyset pages, stable under inserts. */
 export class ListDocumentsV2Query {
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20, example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -27,6 +31,7 @@ export class ListDocumentsV2Query {
   @Max(100)
   limit?: number;
 
+  @ApiPropertyOptional({ description: '`nextCursor` of the previous page; opaque.', pattern: '^[A-Za-z0-9_-]{10,200}$' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{10,200}$/, { message: 'cursor is not a cursor from a previous page' })
   cursor?: string;

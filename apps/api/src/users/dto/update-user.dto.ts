@@ -1,8 +1,10 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PHONE_PATTERN } from './list-users.dto';
 
 /** `PATCH /v1/users/me`: one's own display fields. `role` and the rest are not fields here: sending them is a 400. */
 export class UpdateMeDto {
+  @ApiProperty({ example: 'Alice A.', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -13,15 +15,18 @@ export class UpdateMeDto {
 
 /** `PATCH /v1/users/:id` (admins): role, department and status. */
 export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ['admin', 'editor', 'viewer'], example: 'viewer' })
   @IsOptional()
   @IsIn(['admin', 'editor', 'viewer'])
   role?: 'admin' | 'editor' | 'viewer';
 
+  @ApiPropertyOptional({ example: 'sales', pattern: '^[a-z][a-z0-9-]{1,63}$' })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'department must be a lower-case slug' })
   department?: string;
 
+  @ApiPropertyOptional({ enum: ['active', 'disabled'], example: 'disabled' })
   @IsOptional()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
