@@ -24,6 +24,8 @@ import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
 import { PrismaRefreshTokenStore } from './prisma-refresh-token.store';
 import { ATTRIBUTE_CLAIMS } from './scopes';
+import { ExternalTokens } from '../oidc/external-tokens';
+import { ExternalTokensModule } from '../oidc/external-tokens.module';
 
 function limit(text: string) {
   const [max, window] = text.split('/') as [string, string];
@@ -31,8 +33,9 @@ function limit(text: string) {
 }
 
 const authLib = AuthLibModule.forRootAsync({
-  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents],
-  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents) => {
+  imports: [ExternalTokensModule],
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, ExternalTokens],
+  useFactory: async (cfg: ConfigType<typeof authConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents, external: ExternalTokens) => {
     const clock: Clock = { now: () => Date.now() };
     const keyProvider = cfg.JWT_SIGNING_KEYS
       ? await KeyRing.fromKeys(validateStoredKeys((JSON.parse(cfg.JWT_SIGNING_KEYS) as { keys: unknown }).keys, 'JWT_SIGNING_KEYS'), clock)
@@ -56,6 +59,8 @@ const authLib = AuthLibModule.forRootAsync({
       defaultMethods: ['jwt'],
       failOpen: { loginLimits: cfg.LOGIN_LIMITS_FAIL_OPEN, denyList: cfg.TOKEN_REVOCATION_FAIL_OPEN },
       onEvent: (event: AuthEvent) => events.fromAuth(event),
+      // Access tokens of OIDC_ISSUERS, on the routes that accept `oidc`.
+      externalTokens: external,
     };
   },
 });

@@ -3,13 +3,14 @@ import { authConfig } from './auth.config';
 import { authzConfig } from './authz.config';
 import { databaseConfig } from './database.config';
 import { observabilityConfig } from './observability.config';
+import { oidcConfig } from './oidc.config';
 import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 
-export { apiConfig, authConfig, authzConfig, databaseConfig, observabilityConfig, rateLimitConfig, redisConfig };
+export { apiConfig, authConfig, authzConfig, databaseConfig, observabilityConfig, oidcConfig, rateLimitConfig, redisConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, oidcConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

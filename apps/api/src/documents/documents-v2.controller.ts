@@ -5,7 +5,7 @@ import { DocumentsListService, type DocumentSummary } from './documents-list.ser
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
-@Auth('jwt', 'api-key')
+@Auth('jwt', 'api-key', 'oidc')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {

@@ -17,7 +17,7 @@ export class MeV2Dto {
 export class UsersV2Controller {
   constructor(private readonly prisma: PrismaService) {}
 
-  @Auth('jwt', 'api-key')
+  @Auth('jwt', 'api-key', 'oidc')
   @Scopes('profile:read')
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {

@@ -15,7 +15,7 @@ export class UsersController {
     private readonly auth: AuthService,
   ) {}
 
-  @Auth('jwt', 'api-key')
+  @Auth('jwt', 'api-key', 'oidc')
   @Scopes('profile:read')
   @SuccessorVersion('/v2/users/me')
   @Get('me')
