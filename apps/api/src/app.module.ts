@@ -14,6 +14,7 @@ import { AuthzModule } from './authz/authz.module';
 import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig } from './config';
 import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
+import { OidcLoginModule } from './oidc/oidc-login.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { UsersModule } from './users/users.module';
 
@@ -86,6 +87,7 @@ SkipThrottle()(MetricsController);
     UsersModule,
     ApiKeysModule,
     DocumentsModule,
+    OidcLoginModule,
   ],
 })
 export class AppModule {}

@@ -4,6 +4,7 @@ import { BodyLimit } from '@bastion/validation';
 import { RateTier } from '../rate-limits/rate-tier.decorator';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
+import { LoginCodeDto } from './dto/login-code.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import type { ClientRequest } from '../common/client-request';
@@ -20,6 +21,15 @@ export class AuthController {
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
     return this.auth.login(dto.email, dto.password, req);
+  }
+
+  /** The second half of an OIDC or SAML login: the one-time code from the redirect, for the token pair. */
+  @Public()
+  @BodyLimit(4 * 1024)
+  @Post('login-code')
+  @HttpCode(200)
+  loginWithCode(@Body() dto: LoginCodeDto, @Req() req: ClientRequest): Promise<TokenPairDto> {
+    return this.auth.loginWithCode(dto.code, req);
   }
 
   @Public()

@@ -21,6 +21,7 @@ import { SecurityEvents } from '../audit/security-events.service';
 import { authConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginCodeService } from './login-code.service';
 import { JwksController } from './jwks.controller';
 import { PrismaRefreshTokenStore } from './prisma-refresh-token.store';
 import { ATTRIBUTE_CLAIMS } from './scopes';
@@ -73,7 +74,7 @@ const authLib = AuthLibModule.forRootAsync({
 @Module({
   imports: [authLib],
   controllers: [AuthController, JwksController],
-  providers: [AuthService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
-  exports: [authLib, AuthService],
+  providers: [AuthService, LoginCodeService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
+  exports: [authLib, AuthService, LoginCodeService],
 })
 export class AuthModule {}

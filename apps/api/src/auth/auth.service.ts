@@ -17,6 +17,7 @@ import { SecurityEvents } from '../audit/security-events.service';
 import type { ClientRequest } from '../common/client-request';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import { SCOPES } from './scopes';
+import { LoginCodeService } from './login-code.service';
 
 const INVALID_LOGIN = 'The email or password is incorrect';
 
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
     private readonly events: SecurityEvents,
+    private readonly loginCodes: LoginCodeService,
   ) {}
 
   /**
@@ -63,6 +65,24 @@ export class AuthService {
     }
     await attempt.succeeded();
     this.events.record({ action: 'auth.login', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId }, req);
+    return this.issue(user);
+  }
+
+  /** Redeems a one-time login code (OIDC, SAML) for a token pair; the account must still be active. */
+  async loginWithCode(code: string, req: ClientRequest): Promise<TokenPairDto> {
+    let redeemed;
+    try {
+      redeemed = await this.loginCodes.redeem(code);
+    } catch (error) {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure' }, req);
+      throw error;
+    }
+    const user = await this.prisma.user.findUnique({ where: { id: redeemed.userId } });
+    if (!user || user.status !== 'active') {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure', actorId: redeemed.userId, actorType: 'user' }, req);
+      throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The login code is invalid, used or expired');
+    }
+    this.events.record({ action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { method: redeemed.method } }, req);
     return this.issue(user);
   }
 
