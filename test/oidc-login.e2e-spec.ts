@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditTrail } from '@bastion/audit';
+import { AUTH_CLOCK, type Clock } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { baseEnv, useApi, type Env } from './support/harness';
 import { call } from './support/http';
@@ -248,6 +249,18 @@ describe('OIDC login for browser apps (e2e)', () => {
     expect(logins.length).toBeGreaterThanOrEqual(4);
     expect((await audited('auth.oidc.provision')).length).toBeGreaterThanOrEqual(1);
     expect((await audited('auth.oidc.link')).length).toBe(1);
+  });
+
+  it('a login code expires after 60 seconds (clock moved, no sleeping)', async () => {
+    const code = await signIn({ sub: `idp-carol-${RUN}`, email: `carol-${RUN}@example.com`, email_verified: true });
+    const clock = api.app.get<Clock>(AUTH_CLOCK);
+    const spy = jest.spyOn(clock, 'now').mockReturnValue(Date.now() + 61_000);
+    try {
+      const late = await redeem(code);
+      expect([late.status, late.body.code]).toEqual([401, 'ERR_AUTH_INVALID_CREDENTIALS']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a login code is refused when malformed or unknown, with nothing issued', async () => {
