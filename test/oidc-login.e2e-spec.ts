@@ -4,6 +4,7 @@ import { AUTH_CLOCK, type Clock } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { baseEnv, useApi, type Env } from './support/harness';
 import { call } from './support/http';
+import { freePort } from './support/processes';
 import { startMockIssuer, type MockIssuer } from './support/oidc-mock';
 
 // Subjects and new emails are this run's own: a services database outlives one run.
@@ -43,6 +44,8 @@ beforeAll(async () => {
   });
   env.OIDC_LOGIN_PROVIDERS = JSON.stringify([
     { name: 'mock', discoveryUrl: provider.discoveryUrl, clientId: CLIENT_ID, clientSecret: 'a-real-secret-for-the-mock', tenant: 'acme', redirectUri: REDIRECT_URI },
+    // Configured, but nothing listens there.
+    { name: 'offline', discoveryUrl: `http://127.0.0.1:${await freePort()}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'y', tenant: 'acme', redirectUri: REDIRECT_URI },
   ]);
   // The same provider as an access-token issuer: its user subjects resolve through the links OIDC login makes.
   env.OIDC_ISSUERS = JSON.stringify([{ name: 'mock', discoveryUrl: provider.discoveryUrl, types: ['JWT'], tenant: 'acme' }]);
@@ -84,7 +87,9 @@ describe('OIDC login for browser apps (e2e)', () => {
   async function callback(url: URL, cookie?: string) {
     const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
     const text = await res.text();
-    return { status: res.status, location: res.headers.get('location'), body: text ? JSON.parse(text) : null, headers: res.headers };
+    // A redirect's body differs by adapter (Express writes "Found. Redirecting to …"); only problems are JSON.
+    const json = (res.headers.get('content-type') ?? '').includes('json');
+    return { status: res.status, location: res.headers.get('location'), body: json ? JSON.parse(text) : null, headers: res.headers };
   }
 
   /** A whole login as `who`: the login code the app receives. */
@@ -119,6 +124,10 @@ describe('OIDC login for browser apps (e2e)', () => {
     expect(q.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const unknown = await call(api.url, 'GET', '/v1/auth/oidc/login?provider=nope');
     expect([unknown.status, unknown.body.code]).toEqual([400, 'ERR_OIDC_UNKNOWN_PROVIDER']);
+    // A provider that is down: a retryable 503 problem for its logins, nothing else affected.
+    const offline = await call(api.url, 'GET', '/v1/auth/oidc/login?provider=offline');
+    expect([offline.status, offline.body.code, offline.headers.get('content-type')]).toEqual([503, 'ERR_OIDC_PROVIDER_UNAVAILABLE', expect.stringContaining('application/problem+json')]);
+    expect(JSON.stringify(offline.body)).not.toMatch(/ECONNREFUSED|openid-client|127\.0\.0\.1/);
   });
 
   it('a full login provisions a new user just in time by verified email, in the provider tenant; tokens never touch a URL', async () => {
