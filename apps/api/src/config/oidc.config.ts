@@ -47,8 +47,8 @@ const providerSchema = z.strictObject({
   tenant: slug,
   redirectUri: webUrl,
   scope: z.string().max(512).default('openid email profile'),
-  /** The ID token's signing algorithm (must match the client's registration). */
-  idTokenAlg: z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/).default('RS256'),
+  /** The ID token's signing algorithm (the client's registration). Default: RS256 if the provider lists it, else its first listed. */
+  idTokenAlg: z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/).optional(),
 });
 
 export type OidcIssuerSetting = z.infer<typeof issuerSchema>;

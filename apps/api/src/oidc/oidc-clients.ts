@@ -61,6 +61,9 @@ export class OidcClients {
 
   private async discover(p: OidcLoginProvider): Promise<BaseClient> {
     const issuer = await Issuer.discover(p.discoveryUrl);
+    const listed = issuer.metadata.id_token_signing_alg_values_supported;
+    // One algorithm, fixed per client: from the settings, else from the provider's own metadata (never from a token).
+    const alg = p.idTokenAlg ?? (!Array.isArray(listed) || listed.includes('RS256') ? 'RS256' : String(listed.find((a) => a !== 'none' && !String(a).startsWith('HS')) ?? 'RS256'));
     const client = new issuer.Client({
       client_id: p.clientId,
       client_secret: p.clientSecret,
@@ -68,7 +71,7 @@ export class OidcClients {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       // OIDC Core §3.1.3.7: the ID token must be signed with the registered algorithm.
-      id_token_signed_response_alg: p.idTokenAlg,
+      id_token_signed_response_alg: alg,
     });
     client[custom.clock_tolerance] = 5;
     client[custom.http_options] = () => ({ timeout: 5000 });
