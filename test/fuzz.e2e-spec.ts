@@ -31,6 +31,7 @@ describe('fuzzing every DTO (e2e)', () => {
     { method: 'PUT', path: '/v1/users/me/password', body: shaped(['currentPassword', 'newPassword']), auth: true },
     { method: 'POST', path: '/v1/api-keys', body: shaped(['name', 'scopes', 'expiresAt']), auth: true },
     { method: 'POST', path: '/v1/documents', body: shaped(['title', 'body', 'classification']), auth: true },
+    { method: 'POST', path: '/v1/auth/login-code', body: shaped(['code']), auth: false },
   ];
 
   it.each(routes)('$method $path never answers 5xx', async ({ method, path, body, auth }) => {
@@ -59,6 +60,17 @@ describe('fuzzing every DTO (e2e)', () => {
       fc.asyncProperty(fc.dictionary(fc.constantFrom('page', 'pageSize', 'limit', 'cursor', 'x', '__proto__'), fc.string({ maxLength: 50 }), { maxKeys: 4 }), async (query) => {
         const qs = new URLSearchParams(query as Record<string, string>).toString();
         const res = await call(api.url, 'GET', `${path}?${qs}`, { token });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it.each(['/v1/auth/oidc/login', '/v1/auth/oidc/callback'])('GET %s with arbitrary query strings never answers 5xx', async (path) => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('provider', 'code', 'state', 'error', 'iss', '__proto__'), fc.string({ maxLength: 50 }), { maxKeys: 4 }), async (query) => {
+        const qs = new URLSearchParams(query as Record<string, string>).toString();
+        const res = await fetch(`${api.url}${path}?${qs}`, { redirect: 'manual' });
         expect(res.status).toBeLessThan(500);
       }),
       { numRuns: 60 },

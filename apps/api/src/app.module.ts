@@ -17,6 +17,7 @@ import { AuditModule } from './audit/audit.module';
 import { DocumentsModule } from './documents/documents.module';
 import { EncryptionModule, FIELD_KEYS } from './encryption/encryption.module';
 import { encryptedClient, type FieldKeys } from './encryption/field-keys';
+import { OidcLoginModule } from './oidc/oidc-login.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SamlModule } from './saml/saml.module';
 import { UsersModule } from './users/users.module';
@@ -102,6 +103,7 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     ApiKeysModule,
     DocumentsModule,
     SamlModule,
+    OidcLoginModule,
   ],
 })
 export class AppModule {}

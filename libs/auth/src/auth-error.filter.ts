@@ -80,12 +80,14 @@ export class AuthErrorFilter implements ExceptionFilter {
   protected challenge(error: AuthError): string | undefined {
     const realm = `realm=${quoted(this.realm)}`;
     const methods = error.details.methods ?? ['jwt'];
+    // First-party and external access tokens are both Bearer tokens (RFC 6750).
+    const bearerMethods = methods.some((m) => m !== 'api-key');
     const apiKey = `ApiKey ${realm}, header="X-API-Key"`;
     const bearer = (extra = '') => `Bearer ${realm}${extra}`;
     switch (error.code) {
       case 'ERR_AUTH_INSUFFICIENT_SCOPE': {
         const scope = `error="insufficient_scope", scope=${quoted((error.details.scopes ?? []).join(' '))}`;
-        return methods.includes('jwt') ? bearer(`, ${scope}`) : `ApiKey ${realm}, header="X-API-Key", ${scope}`;
+        return bearerMethods ? bearer(`, ${scope}`) : `ApiKey ${realm}, header="X-API-Key", ${scope}`;
       }
       case 'ERR_AUTH_API_KEY_INVALID':
         return apiKey;
@@ -97,7 +99,7 @@ export class AuthErrorFilter implements ExceptionFilter {
       case 'ERR_AUTH_INVALID_CREDENTIALS':
       case 'ERR_AUTH_REFRESH_INVALID':
       case 'ERR_AUTH_REFRESH_REUSED':
-        return [methods.includes('jwt') ? bearer() : undefined, methods.includes('api-key') ? apiKey : undefined].filter(Boolean).join(', ');
+        return [bearerMethods ? bearer() : undefined, methods.includes('api-key') ? apiKey : undefined].filter(Boolean).join(', ');
       default:
         return TOKEN_ERRORS.has(error.code) ? bearer(`, error="invalid_token", error_description=${quoted(error.message)}`) : undefined;
     }

@@ -6,7 +6,7 @@ import type { AttemptStore } from './limits/attempt-store';
 import type { LoginLimits } from './limits/login-attempt-limiter';
 import type { PasswordPolicyOptions } from './passwords/password-policy';
 import type { AuthEventListener } from './events';
-import type { AuthMethod } from './principal';
+import type { AuthMethod, ExternalTokenVerifier } from './principal';
 import type { RefreshTokenStore } from './tokens/refresh-token.service';
 import type { TokenDenyList } from './tokens/token-deny-list';
 
@@ -55,6 +55,11 @@ export interface AuthModuleOptions {
    * and a bearer token with 503 rather than accepted unchecked for revocation.
    */
   failOpen?: { loginLimits?: boolean; denyList?: boolean };
+  /**
+   * Access tokens of other issuers (method `oidc`), e.g. `@bastion/auth-oidc`
+   * behind an adapter. Default none: only this module's own tokens.
+   */
+  externalTokens?: ExternalTokenVerifier;
   /** Told of security events the lib sees (refresh reuse, revoked keys used, …) for an audit trail or alerts. */
   onEvent?: AuthEventListener;
 }

@@ -13,6 +13,7 @@ import { LoginAttemptLimiter } from './limits/login-attempt-limiter';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PasswordPolicy } from './passwords/password-policy';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { ExternalJwtStrategy } from './strategies/external-jwt.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -121,6 +122,7 @@ function tolerance(seconds = 5): number {
     },
     JwtStrategy,
     ApiKeyStrategy,
+    ExternalJwtStrategy,
     AuthenticationGuard,
     AuthErrorFilter,
   ],

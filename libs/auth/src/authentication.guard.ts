@@ -1,11 +1,13 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { decodeJwt } from 'jose';
 import passport from 'passport';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
 import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators';
 import { AuthError } from './errors';
 import type { AuthMethod, AuthPrincipal } from './principal';
 import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy';
+import { ExternalJwtStrategy } from './strategies/external-jwt.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
 interface RequestLike {
@@ -55,14 +57,19 @@ export class AuthenticationGuard implements CanActivate {
   private readonly strategies: Record<AuthMethod, Strategy>;
   private readonly refusedQuery: string[];
   private readonly defaultMethods: AuthMethod[];
+  private readonly ownIssuer: string;
+  private readonly externalTokens: AuthModuleOptions['externalTokens'];
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
     jwt: JwtStrategy,
     apiKey: ApiKeyStrategy,
+    external: ExternalJwtStrategy,
   ) {
-    this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy };
+    this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy, oidc: external as unknown as Strategy };
+    this.ownIssuer = options.issuer;
+    this.externalTokens = options.externalTokens;
     this.refusedQuery = (options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY).map((n) => n.toLowerCase());
     this.defaultMethods = options.defaultMethods ?? ['jwt'];
   }
@@ -101,11 +108,32 @@ export class AuthenticationGuard implements CanActivate {
     if (bearer && apiKey) {
       throw new AuthError('ERR_AUTH_CREDENTIALS_AMBIGUOUS', 'Send one credential: a bearer token or an API key, not both', { details: { methods } });
     }
-    const method: AuthMethod | undefined = bearer ? 'jwt' : apiKey ? 'api-key' : undefined;
+    const method: AuthMethod | undefined = bearer ? this.bearerMethod(authorization) : apiKey ? 'api-key' : undefined;
     if (!method) throw new AuthError('ERR_AUTH_CREDENTIALS_MISSING', 'Authentication is required', { details: { methods } });
     if (!methods.includes(method)) {
-      throw new AuthError('ERR_AUTH_METHOD_NOT_ALLOWED', method === 'api-key' ? 'This route does not accept API keys' : 'This route does not accept bearer tokens', { details: { methods } });
+      const refused = { 'api-key': 'API keys', jwt: 'bearer tokens', oidc: 'access tokens of external issuers' }[method];
+      throw new AuthError('ERR_AUTH_METHOD_NOT_ALLOWED', `This route does not accept ${refused}`, { details: { methods } });
     }
     return method;
+  }
+
+  /**
+   * Which verifier a bearer token goes to, by its unverified `iss` alone:
+   * nothing read here is trusted, it only picks who verifies. Our own issuer,
+   * an unknown one and an unreadable token all go to `jwt`, which refuses
+   * whatever it did not sign (RFC 8725 §3.8: one issuer's keys never verify
+   * another's tokens).
+   */
+  private bearerMethod(authorization: string): AuthMethod {
+    if (!this.externalTokens) return 'jwt';
+    const token = /^Bearer (\S+)$/i.exec(authorization)?.[1];
+    if (!token) return 'jwt';
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      return 'jwt';
+    }
+    return typeof iss === 'string' && iss !== this.ownIssuer && this.externalTokens.accepts(iss) ? 'oidc' : 'jwt';
   }
 }

@@ -41,7 +41,7 @@ export class AuthError extends Error {
 /** Extra facts an {@link AuthError} carries for the response headers. */
 export interface AuthErrorDetails {
   /** Methods the route accepts, for the `WWW-Authenticate` challenges. */
-  methods?: readonly ('jwt' | 'api-key')[];
+  methods?: readonly ('jwt' | 'api-key' | 'oidc')[];
   /** Scopes the route needs (`insufficient_scope`). */
   scopes?: readonly string[];
   /** Seconds until a rate limit lets the caller try again. */

@@ -6,7 +6,7 @@ export { AuthErrorFilter } from './auth-error.filter';
 export { Auth, Public, Scopes, CurrentPrincipal, AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators';
 export { AuthError } from './errors';
 export type { AuthErrorCode, AuthErrorDetails } from './errors';
-export type { AuthPrincipal, AuthMethod } from './principal';
+export type { AuthPrincipal, AuthMethod, ExternalTokenVerifier } from './principal';
 export { AUTH_CLOCK, systemClock } from './clock';
 export type { Clock } from './clock';
 export { parseDuration } from './duration';
@@ -33,6 +33,7 @@ export type { AttemptStore, AttemptCount, RedisEvalLike } from './limits/attempt
 export { LoginAttemptLimiter, addressKey } from './limits/login-attempt-limiter';
 export type { LoginAttempt, LoginLimits, RateLimit } from './limits/login-attempt-limiter';
 export { JwtStrategy } from './strategies/jwt.strategy';
+export { ExternalJwtStrategy } from './strategies/external-jwt.strategy';
 export { ApiKeyStrategy, API_KEY_HEADER } from './strategies/api-key.strategy';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './events';
 export { AuthCache } from './cache/auth-cache';

@@ -1,17 +1,4 @@
 -- CreateTable
-CREATE TABLE "login_codes" (
-    "id" UUID NOT NULL,
-    "code_hash" CHAR(64) NOT NULL,
-    "user_id" UUID NOT NULL,
-    "method" VARCHAR(32) NOT NULL,
-    "expires_at" TIMESTAMPTZ(3) NOT NULL,
-    "used_at" TIMESTAMPTZ(3),
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "login_codes_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
 CREATE TABLE "saml_identity_providers" (
     "id" UUID NOT NULL,
     "tenant_id" UUID NOT NULL,
@@ -42,12 +29,6 @@ CREATE TABLE "saml_identities" (
 );
 
 -- CreateIndex
-CREATE UNIQUE INDEX "login_codes_code_hash_key" ON "login_codes"("code_hash");
-
--- CreateIndex
-CREATE INDEX "login_codes_user_id_idx" ON "login_codes"("user_id");
-
--- CreateIndex
 CREATE UNIQUE INDEX "saml_identity_providers_entity_id_key" ON "saml_identity_providers"("entity_id");
 
 -- CreateIndex
@@ -58,9 +39,6 @@ CREATE INDEX "saml_identities_user_id_idx" ON "saml_identities"("user_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "saml_identities_idp_key_name_id_key" ON "saml_identities"("idp_key", "name_id");
-
--- AddForeignKey
-ALTER TABLE "login_codes" ADD CONSTRAINT "login_codes_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "saml_identity_providers" ADD CONSTRAINT "saml_identity_providers_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE CASCADE;

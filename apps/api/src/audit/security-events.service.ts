@@ -96,7 +96,7 @@ export class SecurityEvents implements OnModuleDestroy, OnApplicationBootstrap {
     this.trail.record({
       action: event.action,
       outcome: event.outcome,
-      actorType: event.actorType ?? (user ? (user.method === 'api-key' ? 'api-key' : 'user') : event.actorId ? 'user' : 'anonymous'),
+      actorType: event.actorType ?? (user ? (user.method === 'api-key' ? 'api-key' : user.actor === 'client' ? 'client' : 'user') : event.actorId ? 'user' : 'anonymous'),
       actorId: event.actorId ?? user?.apiKeyId ?? user?.sub,
       tenantId: event.tenantId ?? user?.attributes.tid,
       targetType: event.target?.type,

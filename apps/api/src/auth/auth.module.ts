@@ -24,10 +24,12 @@ import { SecurityEvents } from '../audit/security-events.service';
 import { authConfig, cacheConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwksController } from './jwks.controller';
 import { LoginCodeService } from './login-code.service';
+import { JwksController } from './jwks.controller';
 import { PrismaRefreshTokenStore } from './prisma-refresh-token.store';
 import { ATTRIBUTE_CLAIMS } from './scopes';
+import { ExternalTokens } from '../oidc/external-tokens';
+import { ExternalTokensModule } from '../oidc/external-tokens.module';
 
 function limit(text: string) {
   const [max, window] = text.split('/') as [string, string];
@@ -35,7 +37,8 @@ function limit(text: string) {
 }
 
 const authLib = AuthLibModule.forRootAsync({
-  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, AUTH_CACHE_BUS, cacheConfig.KEY],
+  imports: [ExternalTokensModule],
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, AUTH_CACHE_BUS, cacheConfig.KEY, ExternalTokens],
   useFactory: async (
     cfg: ConfigType<typeof authConfig>,
     prisma: PrismaService,
@@ -43,6 +46,7 @@ const authLib = AuthLibModule.forRootAsync({
     events: SecurityEvents,
     bus: AuthCacheBus,
     cache: ConfigType<typeof cacheConfig>,
+    external: ExternalTokens,
   ) => {
     const clock: Clock = { now: () => Date.now() };
     const keyProvider = cfg.JWT_SIGNING_KEYS
@@ -68,6 +72,8 @@ const authLib = AuthLibModule.forRootAsync({
       defaultMethods: ['jwt'],
       failOpen: { loginLimits: cfg.LOGIN_LIMITS_FAIL_OPEN, denyList: cfg.TOKEN_REVOCATION_FAIL_OPEN },
       onEvent: (event: AuthEvent) => events.fromAuth(event),
+      // Access tokens of OIDC_ISSUERS, on the routes that accept `oidc`.
+      externalTokens: external,
     };
   },
 });

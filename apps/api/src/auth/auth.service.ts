@@ -70,6 +70,24 @@ export class AuthService {
     return this.issue(user);
   }
 
+  /** Redeems a one-time login code (OIDC, SAML) for a token pair; the account must still be active. */
+  async loginWithCode(code: string, req: ClientRequest): Promise<TokenPairDto> {
+    let redeemed;
+    try {
+      redeemed = await this.loginCodes.redeem(code);
+    } catch (error) {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure' }, req);
+      throw error;
+    }
+    const user = await this.prisma.user.findUnique({ where: { id: redeemed.userId } });
+    if (!user || user.status !== 'active') {
+      this.events.record({ action: 'auth.login-code', outcome: 'failure', actorId: redeemed.userId, actorType: 'user' }, req);
+      throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The login code is invalid, used or expired');
+    }
+    this.events.record({ action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { method: redeemed.method } }, req);
+    return this.issue(user);
+  }
+
   /** Rotates a refresh token; the user is read again, so a disabled account stops here. */
   async refresh(refreshToken: string, req: ClientRequest): Promise<TokenPairDto> {
     let used;
@@ -121,24 +139,6 @@ export class AuthService {
    * a password login.
    */
   issueFor(user: User): Promise<TokenPairDto> {
-    return this.issue(user);
-  }
-
-  /** Trades a one-time login code (from a browser redirect) for tokens. */
-  async loginWithCode(code: string, req: ClientRequest): Promise<TokenPairDto> {
-    let redeemed;
-    try {
-      redeemed = await this.loginCodes.redeem(code);
-    } catch (error) {
-      this.events.record({ action: 'auth.login-code', outcome: 'failure' }, req);
-      throw error;
-    }
-    const user = await this.prisma.user.findUnique({ where: { id: redeemed.userId } });
-    if (!user || user.status !== 'active') {
-      this.events.record({ action: 'auth.login-code', outcome: 'failure', actorId: redeemed.userId, actorType: 'user' }, req);
-      throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The login code is invalid, used or expired');
-    }
-    this.events.record({ action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { method: redeemed.method } }, req);
     return this.issue(user);
   }
 

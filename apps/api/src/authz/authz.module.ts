@@ -48,15 +48,22 @@ const authzLib = AuthzLibModule.forRootAsync({
     async principalOf(request: unknown): Promise<AuthzPrincipal | null> {
       const req = request as { user?: AuthPrincipal; ip?: string; id?: string };
       if (!req.user) return null;
+      if (req.user.actor === 'client') {
+        // A client of an external issuer (client credentials): no user, one
+        // tenant, the viewer's rules narrowed by its scopes. It owns nothing.
+        const tenantId = req.user.attributes.tid;
+        if (!tenantId) return null;
+        return { id: req.user.sub, role: 'viewer', attributes: { tenantId, department: '' }, scopes: req.user.scopes, address: req.ip, requestId: typeof req.id === 'string' ? req.id : undefined };
+      }
       const user = await principals.get(req.user.sub);
       if (!user || user.status !== 'active') return null;
       return {
         id: user.id,
         role: user.role,
         attributes: { tenantId: user.tenantId, department: user.department },
-        // API keys are narrowed to their scopes; a first-party session (a
-        // password login) acts with the whole role.
-        scopes: req.user.method === 'api-key' ? req.user.scopes : undefined,
+        // API keys and external tokens are narrowed to their scopes (never
+        // beyond the role); a first-party session (a password login) acts with the whole role.
+        scopes: req.user.method === 'api-key' || req.user.method === 'oidc' ? req.user.scopes : undefined,
         address: req.ip,
         requestId: typeof req.id === 'string' ? req.id : undefined,
       };

@@ -6,14 +6,15 @@ import { databaseConfig } from './database.config';
 import { encryptionConfig } from './encryption.config';
 import { docsConfig } from './docs.config';
 import { observabilityConfig } from './observability.config';
+import { oidcConfig } from './oidc.config';
 import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 import { samlConfig } from './saml.config';
 
-export { apiConfig, authConfig, authzConfig, cacheConfig, databaseConfig, docsConfig, encryptionConfig, observabilityConfig, rateLimitConfig, redisConfig, samlConfig };
+export { apiConfig, authConfig, authzConfig, cacheConfig, databaseConfig, docsConfig, encryptionConfig, observabilityConfig, oidcConfig, rateLimitConfig, redisConfig, samlConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, cacheConfig, encryptionConfig, samlConfig, docsConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, oidcConfig, cacheConfig, encryptionConfig, samlConfig, docsConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

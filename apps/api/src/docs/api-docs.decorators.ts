@@ -25,6 +25,8 @@ export const PUBLIC_EXTENSION = 'x-public';
 export const SECURITY_REQUIREMENT_OF: Record<AuthMethod, string> = {
   jwt: SECURITY_SCHEMES.bearer,
   'api-key': SECURITY_SCHEMES.apiKey,
+  // Access tokens of the issuers in OIDC_ISSUERS (the demo auth server by default).
+  oidc: SECURITY_SCHEMES.oauth2,
 };
 
 const problem = (status: number, description: string, headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>) =>

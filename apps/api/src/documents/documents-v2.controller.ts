@@ -8,7 +8,7 @@ import { DocumentPageV2Schema } from '../docs/response-schemas';
 import { ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
-@Secured('jwt', 'api-key')
+@Secured('jwt', 'api-key', 'oidc')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {

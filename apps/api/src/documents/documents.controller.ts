@@ -24,7 +24,7 @@ const CHECKED_PER_OBJECT = (): boolean => true;
  * `/v1/documents`: a bearer token, or an API key with `documents:read` /
  * `documents:write`; then the caller's CASL ability decides, row by row.
  */
-@Secured('jwt', 'api-key')
+@Secured('jwt', 'api-key', 'oidc')
 @UseGuards(PoliciesGuard)
 @Controller({ path: 'documents', version: '1' })
 export class DocumentsController {

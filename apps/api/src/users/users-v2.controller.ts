@@ -20,7 +20,7 @@ export class MeV2Dto {
 export class UsersV2Controller {
   constructor(private readonly principals: PrincipalCache) {}
 
-  @Secured('jwt', 'api-key')
+  @Secured('jwt', 'api-key', 'oidc')
   @Scopes('profile:read')
   @ApiOkResponse({ type: MeV2Schema })
   @Get('me')

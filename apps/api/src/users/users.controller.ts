@@ -18,7 +18,7 @@ export class UsersController {
     private readonly auth: AuthService,
   ) {}
 
-  @Secured('jwt', 'api-key')
+  @Secured('jwt', 'api-key', 'oidc')
   @Scopes('profile:read')
   @SuccessorVersion('/v2/users/me')
   @ApiOkResponse({ type: MeV1Schema })

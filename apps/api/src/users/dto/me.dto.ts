@@ -7,5 +7,5 @@ export class MeDto {
   department!: string;
   tenant!: { id: string; slug: string };
   /** How the caller authenticated, and what that credential may do. */
-  authentication!: { method: 'jwt' | 'api-key'; scopes: readonly string[] };
+  authentication!: { method: 'jwt' | 'api-key' | 'oidc'; scopes: readonly string[] };
 }
