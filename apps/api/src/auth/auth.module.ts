@@ -1,11 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
 import {
   AUTH_CACHE_BUS,
+  AUTH_MODULE_OPTIONS,
   type AuthCacheBus,
   type AuthEvent,
   AuthenticationGuard,
+  type AuthModuleOptions,
   CachedApiKeyStore,
   AuthModule as AuthLibModule,
   type Clock,
@@ -89,4 +91,11 @@ const authLib = AuthLibModule.forRootAsync({
   providers: [AuthService, LoginCodeService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
   exports: [authLib, AuthService, LoginCodeService],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleDestroy {
+  constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions) {}
+
+  /** The API-key cache stops listening to the bus (a closed app in a process with others must not keep it). */
+  onModuleDestroy(): void {
+    if (this.options.apiKeyStore instanceof CachedApiKeyStore) this.options.apiKeyStore.close();
+  }
+}
