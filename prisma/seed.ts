@@ -1,6 +1,7 @@
 import { hash } from 'argon2';
 import type { PrismaClient } from '@bastion/database';
 import { DEMO_POLICY } from '../apps/api/src/authz/demo-policy';
+import { seedDemoOAuthClients } from './seed-oauth-clients';
 
 /** The password every demo user has. Demo only: the seed refuses to run in production. */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
@@ -40,6 +41,7 @@ export interface SeedReport {
   users: number;
   documents: number;
   policies: number;
+  oauthClients: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function seedDemo(prisma: PrismaClient, env: Record<string, string 
   if (env.NODE_ENV === 'production') {
     throw new Error('The demo seed refuses to run with NODE_ENV=production: its passwords are public.');
   }
-  const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0 };
+  const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0, oauthClients: 0 };
   const tenantIds = new Map<string, string>();
   for (const t of TENANTS) {
     const existing = await prisma.tenant.findUnique({ where: { slug: t.slug } });
@@ -101,5 +103,6 @@ export async function seedDemo(prisma: PrismaClient, env: Record<string, string 
     await prisma.policyHistory.create({ data: { role, rules: rules as never, version: 1 } });
     report.policies += 1;
   }
+  report.oauthClients = await seedDemoOAuthClients(prisma, tenantIds);
   return report;
 }
