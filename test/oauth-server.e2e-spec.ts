@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { type DatabaseConnection, PrismaClient } from '@bastion/database';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
+import { createOAuthClient, listOAuthClients, revokeOAuthClient } from '../apps/auth-server/src/oauth-clients/oauth-clients';
 import { importEsm } from '../apps/auth-server/src/oidc/load-esm';
 import { baseEnv, prepareDatabase, withEnv, type Env } from './support/harness';
 import { DEMO_PASSWORD } from './support/http';
@@ -353,5 +354,26 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     const clients = JSON.stringify(await prisma.oAuthClient.findMany());
     expect(clients).not.toContain('demo-service-secret');
     expect(clients).not.toContain('bastion-api-secret');
+  });
+
+  it('oauth:client creates a client whose secret works once shown, lists without secrets, and revokes it', async () => {
+    const id = `globex-reporter-${randomBytes(4).toString('hex')}`;
+    const created = await createOAuthClient(prisma, { id, name: 'Globex reporter', tenant: 'globex', type: 'confidential', grants: ['client_credentials'], redirectUris: [], scopes: ['documents:read'] });
+    expect(created.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const ok = await tokenRequest({ grant_type: 'client_credentials', scope: 'documents:read' }, `${id}:${created.secret}`);
+    expect(ok.status).toBe(200);
+    const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+    const { payload } = await jwtVerify(ok.body.access_token as string, createRemoteJWKSet(new URL(`${issuer}/oidc/jwks`)), { audience: API, issuer });
+    expect(payload).toMatchObject({ sub: id, tid: globex.id, scope: 'documents:read' });
+    const listed = await listOAuthClients(prisma);
+    expect(listed.find((c) => c.id === id)).toMatchObject({ type: 'confidential', tenant: 'globex' });
+    expect(JSON.stringify(listed)).not.toContain(created.secret as string);
+    await expect(createOAuthClient(prisma, { id: 'bad', name: 'x', tenant: 'acme', type: 'public', grants: ['client_credentials'], redirectUris: [], scopes: [] })).rejects.toThrow(/--id|public client/);
+    await expect(createOAuthClient(prisma, { id: 'evil-app', name: 'x', tenant: 'acme', type: 'public', grants: ['authorization_code'], redirectUris: ['http://attacker.example/cb'], scopes: ['openid'] })).rejects.toThrow(/https/);
+
+    expect(await revokeOAuthClient(prisma, id)).toBe(true);
+    const revoked = await tokenRequest({ grant_type: 'client_credentials', scope: 'documents:read' }, `${id}:${created.secret}`);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error).toBe('invalid_client');
   });
 });

@@ -24,6 +24,8 @@ export function baseEnv(): Env {
     EMBEDDED_DB_DIR: process.env.DATABASE_URL ? undefined : `memory://${randomUUID()}`,
     // The signing keys of this test file's apps (a second instance shares them).
     JWT_KEYS_FILE: join(mkdtempSync(join(tmpdir(), 'bastion-keys-')), 'jwt-keys.json'),
+    // The auth server's signing keys, likewise out of the repository's .data/.
+    OIDC_JWKS_FILE: join(mkdtempSync(join(tmpdir(), 'bastion-oidc-')), 'oidc-jwks.json'),
   };
 }
 
