@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -169,6 +170,23 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     expect(m.authorization_response_iss_parameter_supported).toBe(true);
     expect(m.token_endpoint_auth_methods_supported).not.toContain('client_secret_jwt');
     expect(m.id_token_signing_alg_values_supported).toEqual(['ES256']);
+  });
+
+  it('discovery ignores a forged Host: every endpoint stays on the issuer', async () => {
+    const forged: Record<string, string>[] = [{ host: 'attacker.example' }, { 'x-forwarded-host': 'attacker.example' }];
+    for (const headers of forged) {
+      const text = await new Promise<string>((resolve, reject) => {
+        get(`${issuer}/.well-known/openid-configuration`, { headers }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+      const doc = JSON.parse(text) as Record<string, unknown>;
+      expect(doc.issuer).toBe(issuer);
+      expect(doc.token_endpoint).toBe(`${issuer}/oidc/token`);
+      expect(JSON.stringify(doc)).not.toContain('attacker.example');
+    }
   });
 
   it('client credentials: an RFC 9068 JWT for the API, verified against the JWKS', async () => {

@@ -17,8 +17,15 @@ export function isProviderPath(url: string): boolean {
  * platform's `beforeBodyParsing` hook, after the security headers, so these
  * responses carry them too (a page of oidc-provider sets its own CSP).
  */
-export function mountProvider(app: INestApplication, handler: NodeHandler): void {
+export function mountProvider(app: INestApplication, handler: NodeHandler, issuer: string): void {
   const adapter = app.getHttpAdapter();
+  const issuerHost = new URL(issuer).host;
+  // oidc-provider builds endpoint URLs (discovery, redirects) from the request's host: pin it to the
+  // issuer's, so that a forged Host or X-Forwarded-Host cannot point clients elsewhere.
+  const pinHost = (req: IncomingMessage) => {
+    req.headers.host = issuerHost;
+    delete req.headers['x-forwarded-host'];
+  };
   if (adapter.getType() === 'fastify') {
     const fastify = adapter.getInstance() as {
       addHook(
@@ -36,12 +43,14 @@ export function mountProvider(app: INestApplication, handler: NodeHandler): void
       // Headers set by earlier hooks (security headers, request id) live on the reply; carry them over.
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
+      pinHost(req.raw);
       void handler(req.raw, reply.raw);
     });
     return;
   }
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     if (!isProviderPath(req.url ?? '')) return next();
+    pinHost(req);
     void handler(req, res);
   });
 }
