@@ -5,6 +5,7 @@ import { createApiApp } from '../apps/api/src/bootstrap';
 import { validateApiEnvironment } from '../apps/api/src/config';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
 import { validateAuthServerEnvironment } from '../apps/auth-server/src/config';
+import { loadOidcProvider } from '../apps/auth-server/src/oidc/oidc-provider.factory';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../prisma/seed';
 import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
 
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   validateApiEnvironment();
   validateAuthServerEnvironment();
+  // The auth server's oidc-provider loads while the database starts (an error surfaces when the app is built).
+  loadOidcProvider().catch(() => undefined);
   const embedded = parseEnv(databaseEnv, process.env).DATABASE_URL === undefined;
 
   // Held open until shutdown, so the apps share this database instead of reopening it.

@@ -394,4 +394,19 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     expect(revoked.status).toBe(401);
     expect(revoked.body.error).toBe('invalid_client');
   });
+
+  // Last: it uses up this address's failures for the rest of the window.
+  it('the sign-in form has the API per-address limit: 20 failures from one address across accounts, then 429', async () => {
+    const jar = new CookieJar();
+    const { interaction, page } = await startLogin(jar);
+    const csrf = csrfOf(page.text);
+    // 5 failures were counted for this address by the per-account test above; 15 more reach 20.
+    for (let i = 0; i < 15; i++) {
+      const failed = await send(jar, `${interaction}/login`, { email: `nobody-${i}@example.com`, password: 'wrong-password', csrf });
+      expect(failed.res.status).toBe(401);
+    }
+    const limited = await send(jar, `${interaction}/login`, { email: 'alice@example.com', password: DEMO_PASSWORD, csrf });
+    expect(limited.res.status).toBe(429);
+    expect(Number(limited.res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });
