@@ -395,6 +395,29 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     expect(revoked.body.error).toBe('invalid_client');
   });
 
+  it('sign-ins, failures, consents, CSRF refusals and token failures reach the audit trail', async () => {
+    const alice = await prisma.user.findUniqueOrThrow({ where: { email: 'alice@example.com' } });
+    const seen = async () => {
+      const rows = await prisma.auditEvent.findMany({ where: { action: { in: ['auth.login', 'oauth.consent', 'auth.csrf', 'rate-limit.exceeded', 'oauth.token'] } } });
+      return rows.filter((r) => (r.details as { via?: string }).via === 'oidc' || r.action === 'oauth.token').map((r) => ({ ...r, seq: String(r.seq) }));
+    };
+    let rows: Awaited<ReturnType<typeof seen>> = [];
+    for (let i = 0; i < 50; i++) {
+      rows = await seen();
+      if (rows.some((r) => r.action === 'oauth.token') && rows.some((r) => r.action === 'auth.csrf')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const has = (action: string, outcome: string, extra: (r: (typeof rows)[number]) => boolean = () => true) => rows.some((r) => r.action === action && r.outcome === outcome && extra(r));
+    expect(has('auth.login', 'success', (r) => r.actorId === alice.id && (r.details as { clientId?: string }).clientId === 'demo-spa')).toBe(true);
+    expect(has('auth.login', 'failure', (r) => r.targetType === 'account' && !JSON.stringify(r).includes('mallory'))).toBe(true);
+    expect(has('rate-limit.exceeded', 'denied')).toBe(true);
+    expect(has('oauth.consent', 'success', (r) => r.actorId === alice.id)).toBe(true);
+    expect(has('auth.csrf', 'denied')).toBe(true);
+    expect(has('oauth.token', 'denied', (r) => r.actorId === 'demo-service' && (r.details as { error?: string }).error === 'invalid_client')).toBe(true);
+    expect(has('oauth.token', 'failure', (r) => (r.details as { error?: string }).error === 'invalid_grant')).toBe(true);
+    expect(JSON.stringify(rows)).not.toMatch(/Demo-Passw0rd|demo-service-secret|wrong-password/);
+  });
+
   // Last: it uses up this address's failures for the rest of the window.
   it('the sign-in form has the API per-address limit: 20 failures from one address across accounts, then 429', async () => {
     const jar = new CookieJar();

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { AuditModule, SqlAuditStore } from '@bastion/audit';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
-import { authServerConfigs, databaseConfig, redisConfig } from './config';
+import { auditConfig, authServerConfigs, databaseConfig, redisConfig } from './config';
 import { DiscoveryController } from './discovery.controller';
 import { OidcModule } from './oidc/oidc.module';
 
@@ -23,6 +24,18 @@ import { OidcModule } from './oidc/oidc.module';
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+      }),
+    }),
+    // After the database: on shutdown the audit buffer is written before the database closes.
+    // The API's chain (same table, same key); writers are serialised by the store's advisory lock.
+    AuditModule.forRootAsync({
+      inject: [DATABASE_CONNECTION, auditConfig.KEY],
+      useFactory: (db: DatabaseConnection, cfg: ConfigType<typeof auditConfig>) => ({
+        store: new SqlAuditStore({
+          query: (sql, params) => db.session((s) => s.query(sql, params)),
+          transaction: (fn) => db.session((s) => s.transaction(fn)),
+        }),
+        hmacKey: cfg.AUDIT_HMAC_KEY,
       }),
     }),
     RedisModule.forRootAsync({

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditEventInput } from '@bastion/audit';
 import { AuthError, LoginAttemptLimiter, PasswordHasher } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { ProblemException } from '@bastion/problem-details';
@@ -38,7 +40,19 @@ export class InteractionService {
     private readonly prisma: PrismaService,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginAttemptLimiter,
+    private readonly audit: AuditTrail,
   ) {}
+
+  /** Into the API's audit trail, marked as coming from the sign-in form of this server. */
+  private record(event: Omit<AuditEventInput, 'actorType'> & { actorType?: string }, x: RawExchange, clientId: unknown): void {
+    this.audit.record({
+      actorType: 'anonymous',
+      ...event,
+      clientAddress: x.ip || null,
+      userAgent: typeof x.req.headers['user-agent'] === 'string' ? x.req.headers['user-agent'] : null,
+      details: { via: 'oidc', clientId: typeof clientId === 'string' ? clientId : null, ...event.details },
+    });
+  }
 
   /** GET /interaction/:uid: the form the interaction's prompt asks for. */
   async show(uid: string, x: RawExchange): Promise<InteractionReply> {
@@ -51,15 +65,19 @@ export class InteractionService {
   /** POST /interaction/:uid/login. */
   async login(uid: string, form: { csrf?: string; email: string; password: string }, x: RawExchange): Promise<InteractionReply> {
     const interaction = await this.load(uid, x);
-    this.checkCsrf(interaction, form.csrf);
+    this.checkCsrf(interaction, form.csrf, x);
     if (interaction.prompt.name !== 'login') throw new ProblemException(400, { detail: 'This interaction does not ask for a sign-in', code: 'ERR_INTERACTION_PROMPT' });
     const email = form.email.trim().toLowerCase();
+    const clientId = interaction.params.client_id;
+    // The account goes to the audit trail as a hash, as in the API: a password typed into the email field must not be stored.
+    const account = { targetType: 'account', targetId: createHash('sha256').update(email).digest('hex').slice(0, 16) };
     let attempt;
     try {
       // Counted before the password is checked (ASVS v5 6.3.1): the same limits as POST /v1/auth/login.
       attempt = await this.limiter.begin(email, x.ip);
     } catch (error) {
       if (error instanceof AuthError && error.code === 'ERR_AUTH_RATE_LIMITED') {
+        this.record({ action: 'rate-limit.exceeded', outcome: 'denied', ...account, details: { limit: 'login' } }, x, clientId);
         const retry = String((error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60);
         return { ...(await this.loginForm(interaction, 429, 'Too many failed sign-in attempts; try again later.', email)), headers: { 'retry-after': retry } };
       }
@@ -71,16 +89,18 @@ export class InteractionService {
     const ok = user ? await this.hasher.verify(user.passwordHash, form.password) : await this.hasher.verifyNothing(form.password);
     if (!user || !ok || user.status !== 'active') {
       await attempt.failed();
+      this.record({ action: 'auth.login', outcome: 'failure', actorType: user ? 'user' : 'anonymous', actorId: user?.id ?? null, tenantId: user?.tenantId ?? null, ...account }, x, clientId);
       return this.loginForm(interaction, 401, INVALID_LOGIN, email);
     }
     await attempt.succeeded();
+    this.record({ action: 'auth.login', outcome: 'success', actorType: 'user', actorId: user.id, tenantId: user.tenantId }, x, clientId);
     return this.finish(x, { login: { accountId: user.id } });
   }
 
   /** POST /interaction/:uid/confirm: grants what the consent page showed. */
   async confirm(uid: string, form: { csrf?: string }, x: RawExchange): Promise<InteractionReply> {
     const interaction = await this.load(uid, x);
-    this.checkCsrf(interaction, form.csrf);
+    this.checkCsrf(interaction, form.csrf, x);
     if (interaction.prompt.name !== 'consent' || !interaction.session?.accountId) {
       throw new ProblemException(400, { detail: 'This interaction does not ask for consent', code: 'ERR_INTERACTION_PROMPT' });
     }
@@ -93,13 +113,19 @@ export class InteractionService {
     if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
+    this.record(
+      { action: 'oauth.consent', outcome: 'success', actorType: 'user', actorId: interaction.session.accountId, details: { scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()] } },
+      x,
+      interaction.params.client_id,
+    );
     return this.finish(x, { consent: interaction.grantId ? {} : { grantId } });
   }
 
   /** POST /interaction/:uid/abort: the user cancelled; the client gets access_denied. */
   async abort(uid: string, form: { csrf?: string }, x: RawExchange): Promise<InteractionReply> {
     const interaction = await this.load(uid, x);
-    this.checkCsrf(interaction, form.csrf);
+    this.checkCsrf(interaction, form.csrf, x);
+    this.record({ action: 'oauth.consent', outcome: 'denied', actorType: interaction.session?.accountId ? 'user' : 'anonymous', actorId: interaction.session?.accountId ?? null }, x, interaction.params.client_id);
     return this.finish(x, { error: 'access_denied', error_description: 'The user did not sign in or did not allow access' }, false);
   }
 
@@ -116,8 +142,9 @@ export class InteractionService {
   }
 
   /** Refuses a form post without this interaction's CSRF token (ASVS v5 3.5.1). */
-  private checkCsrf(interaction: Interaction, presented: string | undefined): void {
+  private checkCsrf(interaction: Interaction, presented: string | undefined, x: RawExchange): void {
     if (!this.csrf.verify(interaction.uid, String(interaction.cid), presented)) {
+      this.record({ action: 'auth.csrf', outcome: 'denied', details: { present: Boolean(presented) } }, x, interaction.params.client_id);
       throw new ProblemException(403, { detail: 'The form has expired or did not come from this server; reload the page', code: 'ERR_CSRF_TOKEN_INVALID' });
     }
   }

@@ -34,6 +34,8 @@ export interface OidcProviderOptions {
   clientOverrides: ClientOverrides;
   /** Believe X-Forwarded-Proto/-Host (TRUST_PROXY is set). */
   proxy: boolean;
+  /** Receives token-endpoint failures (wrong secret, replayed code, reused refresh token) for the audit trail. */
+  onTokenError?: (event: { clientId?: string; grantType?: string; error: string; address?: string }) => void;
 }
 
 type OidcModule = typeof import('oidc-provider');
@@ -203,5 +205,13 @@ export async function createOidcProvider(o: OidcProviderOptions): Promise<Provid
     return clientSecretMatches(this.clientSecret, actual);
   };
   provider.on('server_error', (_ctx: unknown, error: Error) => logger.error(`oidc-provider server error: ${error.message}`));
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error?: string }) => {
+    o.onTokenError?.({
+      clientId: ctx.oidc?.client?.clientId,
+      grantType: typeof ctx.oidc?.params?.grant_type === 'string' ? ctx.oidc.params.grant_type : undefined,
+      error: error.error ?? 'server_error',
+      address: ctx.ip,
+    });
+  });
   return provider;
 }

@@ -1,5 +1,6 @@
 import { Inject, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AuditTrail } from '@bastion/audit';
 import { LoginAttemptLimiter, MemoryAttemptStore, parseDuration, PasswordHasher, RedisAttemptStore, systemClock } from '@bastion/auth';
 import { PrismaService } from '@bastion/database';
 import { REDIS_CLIENT } from '@bastion/redis';
@@ -55,8 +56,8 @@ class ExpiredPayloadSweeper implements OnModuleInit, OnModuleDestroy {
     },
     {
       provide: OIDC_PROVIDER,
-      inject: [oidcConfig.KEY, authServerConfig.KEY, OIDC_KEYS, PrismaService],
-      useFactory: (cfg: ConfigType<typeof oidcConfig>, server: ConfigType<typeof authServerConfig>, keys: OidcKeys, prisma: PrismaService) =>
+      inject: [oidcConfig.KEY, authServerConfig.KEY, OIDC_KEYS, PrismaService, AuditTrail],
+      useFactory: (cfg: ConfigType<typeof oidcConfig>, server: ConfigType<typeof authServerConfig>, keys: OidcKeys, prisma: PrismaService, audit: AuditTrail) =>
         createOidcProvider({
           issuer: cfg.AUTH_SERVER_ISSUER,
           apiResource: cfg.OAUTH_API_RESOURCE,
@@ -64,6 +65,15 @@ class ExpiredPayloadSweeper implements OnModuleInit, OnModuleDestroy {
           prisma,
           clientOverrides: { extraRedirectUris: { 'bastion-api': cfg.OAUTH_BASTION_API_REDIRECT_URIS } },
           proxy: server.TRUST_PROXY !== false,
+          onTokenError: (e) =>
+            audit.record({
+              action: 'oauth.token',
+              outcome: e.error === 'invalid_client' ? 'denied' : 'failure',
+              actorType: 'client',
+              actorId: e.clientId ?? null,
+              clientAddress: e.address ?? null,
+              details: { error: e.error, grantType: e.grantType ?? null },
+            }),
         }),
     },
     { provide: INTERACTION_CSRF, inject: [OIDC_KEYS], useFactory: (keys: OidcKeys) => new InteractionCsrf(keys.cookieKeys[0] as string) },
