@@ -50,11 +50,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
+  // Both apps are built before either listens, so that neither answers while the other is still starting.
   const api = await createApiApp();
   apps.push(api.app);
-  await api.app.listen(api.port, api.host);
   const auth = await createAuthServerApp();
   apps.push(auth.app);
+  await api.app.listen(api.port, api.host);
   await auth.app.listen(auth.port, auth.host);
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
