@@ -2,6 +2,7 @@ import { hash } from 'argon2';
 import type { PrismaClient } from '@bastion/database';
 import { DEMO_POLICY } from '../apps/api/src/authz/demo-policy';
 import { encryptedClient, openFieldKeys } from '../apps/api/src/encryption/field-keys';
+import { seedDemoOAuthClients } from './seed-oauth-clients';
 
 /** The password every demo user has. Demo only: the seed refuses to run in production. */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
@@ -41,6 +42,7 @@ export interface SeedReport {
   users: number;
   documents: number;
   policies: number;
+  oauthClients: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function seedDemo(client: PrismaClient, env: Record<string, string 
   // Through the encrypting client: seeded document bodies and phone numbers are encrypted like any other.
   const keys = await openFieldKeys();
   const prisma = encryptedClient(client, keys);
-  const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0 };
+  const report: SeedReport = { tenants: 0, users: 0, documents: 0, policies: 0, oauthClients: 0 };
   const tenantIds = new Map<string, string>();
   for (const t of TENANTS) {
     const existing = await prisma.tenant.findUnique({ where: { slug: t.slug } });
@@ -107,5 +109,6 @@ export async function seedDemo(client: PrismaClient, env: Record<string, string 
     await prisma.policyHistory.create({ data: { role, rules: rules as never, version: 1 } });
     report.policies += 1;
   }
+  report.oauthClients = await seedDemoOAuthClients(prisma, tenantIds);
   return report;
 }

@@ -5,6 +5,7 @@ import { createApiApp } from '../apps/api/src/bootstrap';
 import { validateApiEnvironment } from '../apps/api/src/config';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
 import { validateAuthServerEnvironment } from '../apps/auth-server/src/config';
+import { loadOidcProvider } from '../apps/auth-server/src/oidc/oidc-provider.factory';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../prisma/seed';
 import { encryptLegacyPlaintext } from '../apps/api/src/encryption/rotate-keys';
 import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   validateApiEnvironment();
   validateAuthServerEnvironment();
+  // The auth server's oidc-provider loads while the database starts (an error surfaces when the app is built).
+  loadOidcProvider().catch(() => undefined);
   const embedded = parseEnv(databaseEnv, process.env).DATABASE_URL === undefined;
 
   // Held open until shutdown, so the apps share this database instead of reopening it.
@@ -51,11 +54,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
+  // Both apps are built before either listens, so that neither answers while the other is still starting.
   const api = await createApiApp();
   apps.push(api.app);
-  await api.app.listen(api.port, api.host);
   const auth = await createAuthServerApp();
   apps.push(auth.app);
+  await api.app.listen(api.port, api.host);
   await auth.app.listen(auth.port, auth.host);
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

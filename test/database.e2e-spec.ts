@@ -56,7 +56,7 @@ describe('migrations and seed (e2e)', () => {
   });
 
   it('seeds the demo tenants, users and documents, and a second run adds nothing', async () => {
-    expect(await seedDemo(prisma)).toEqual({ tenants: 0, users: 0, documents: 0, policies: 0 });
+    expect(await seedDemo(prisma)).toEqual({ tenants: 0, users: 0, documents: 0, policies: 0, oauthClients: 0 });
     const alice = await prisma.user.findUniqueOrThrow({ where: { email: 'alice@example.com' }, include: { tenant: true } });
     expect(alice).toMatchObject({ role: 'editor', department: 'engineering', status: 'active' });
     expect(alice.tenant.slug).toBe('acme');

@@ -27,6 +27,8 @@ export function baseEnv(): Env {
     JWT_KEYS_FILE: join(keys, 'jwt-keys.json'),
     // The field-encryption key ring of this test file's apps (made on first use).
     ENCRYPTION_KEYS_FILE: join(keys, 'encryption-keys.json'),
+    // The auth server's signing keys, likewise out of the repository's .data/.
+    OIDC_JWKS_FILE: join(keys, 'oidc-jwks.json'),
   };
 }
 

@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { AuditModule, SqlAuditStore } from '@bastion/audit';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { HealthModule } from '@bastion/health';
-import { authServerConfigs, databaseConfig } from './config';
+import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
+import type Redis from 'ioredis';
+import { auditConfig, authServerConfigs, databaseConfig, redisConfig } from './config';
 import { DiscoveryController } from './discovery.controller';
+import { OidcModule } from './oidc/oidc.module';
 
 /**
- * The demo OAuth 2.0 / OpenID Connect authorization server. For now it
- * answers health checks and says what it will serve; the OAuth issue adds
- * oidc-provider.
+ * The demo OAuth 2.0 / OpenID Connect authorization server: oidc-provider
+ * (mounted on the HTTP server in bootstrap.ts) with Bastion's users, its
+ * sign-in and consent pages, and health checks.
  */
 @Module({
   imports: [
@@ -22,10 +26,30 @@ import { DiscoveryController } from './discovery.controller';
         poolSize: db.DATABASE_POOL_SIZE,
       }),
     }),
-    HealthModule.forRootAsync({
-      inject: [DATABASE_CONNECTION],
-      useFactory: (db: DatabaseConnection) => ({ checks: { database: () => db.ping() } }),
+    // After the database: on shutdown the audit buffer is written before the database closes.
+    // The API's chain (same table, same key); writers are serialised by the store's advisory lock.
+    AuditModule.forRootAsync({
+      inject: [DATABASE_CONNECTION, auditConfig.KEY],
+      useFactory: (db: DatabaseConnection, cfg: ConfigType<typeof auditConfig>) => ({
+        store: new SqlAuditStore({
+          query: (sql, params) => db.session((s) => s.query(sql, params)),
+          transaction: (fn) => db.session((s) => s.transaction(fn)),
+        }),
+        hmacKey: cfg.AUDIT_HMAC_KEY,
+      }),
     }),
+    RedisModule.forRootAsync({
+      isGlobal: true,
+      inject: [redisConfig.KEY],
+      useFactory: (redis: ConfigType<typeof redisConfig>) => ({ url: redis.REDIS_URL }),
+    }),
+    HealthModule.forRootAsync({
+      inject: [DATABASE_CONNECTION, REDIS_CLIENT],
+      useFactory: (db: DatabaseConnection, redis: Redis | null) => ({
+        checks: { database: () => db.ping(), redis: redis ? () => redis.ping() : undefined },
+      }),
+    }),
+    OidcModule,
   ],
   controllers: [DiscoveryController],
 })

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 
-/** `GET /`: what this server is. Discovery proper (`/.well-known/openid-configuration`) comes with oidc-provider. */
+/** `GET /`: what this server is and where its discovery document is. */
 @Controller()
 export class DiscoveryController {
   @Get()
-  about(): { service: string; status: string } {
-    return { service: 'bastion-auth-server', status: 'OAuth 2.0 / OpenID Connect endpoints are not enabled yet' };
+  about(): { service: string; discovery: string } {
+    return { service: 'bastion-auth-server', discovery: '/.well-known/openid-configuration' };
   }
 }

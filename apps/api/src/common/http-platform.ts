@@ -29,6 +29,8 @@ export interface PlatformFeatures {
   auth: boolean;
   /** The Content-Security-Policy of `/docs` (the API docs UI), when the app serves it. */
   docsCsp?: string;
+  /** Runs after the security headers, before any body parser (the auth server mounts oidc-provider here). */
+  beforeBodyParsing?: (app: INestApplication) => Promise<void> | void;
 }
 
 function readPem(variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string): Buffer {
@@ -69,6 +71,7 @@ export async function createPlatformApp(
         // The interactive docs UI (when enabled) needs scripts and styles of its own origin.
         relaxedCsp: [{ prefix: '/docs', policy: features.docsCsp ?? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }],
       });
+      await features.beforeBodyParsing?.(created);
     },
   });
   // JSON log lines through pino, with the request id and redaction, for Nest's own logging too.
