@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,41 +12,12 @@ import { importEsm } from '../apps/auth-server/src/oidc/load-esm';
 import { baseEnv, prepareDatabase, withEnv, type Env } from './support/harness';
 import { DEMO_PASSWORD } from './support/http';
 import { freePort } from './support/processes';
+import { CookieJar, csrfOf, pkce } from './support/oauth-browser';
 
 type OpenIdClient = typeof import('openid-client-6');
 
 const SPA_REDIRECT = 'http://127.0.0.1:8765/callback';
 const API = 'urn:bastion:api';
-
-/** A browser's cookie jar, enough for one origin. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-/** Random PKCE verifier and its S256 challenge (RFC 7636). */
-function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-function csrfOf(html: string): string {
-  const m = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error(`no CSRF field in ${html.slice(0, 300)}`);
-  return m[1] as string;
-}
 
 describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
   let env: Env;
