@@ -11,10 +11,8 @@ import { importEsm } from '../apps/auth-server/src/oidc/load-esm';
 import { type DatabaseConnection } from '@bastion/database';
 import { baseEnv, prepareDatabase, withEnv, type Env } from './support/harness';
 import { call, DEMO_PASSWORD } from './support/http';
-import { browse, CookieJar, pkce, signInThroughForms } from './support/oauth-browser';
+import { browse, CookieJar, discoverDemoClients, type OpenIdClient, pkce, signInThroughForms } from './support/oauth-browser';
 import { freePort } from './support/processes';
-
-type OpenIdClient = typeof import('openid-client-6');
 
 const SPA_REDIRECT = 'http://127.0.0.1:8765/callback';
 const RETURN_URL = 'http://127.0.0.1:5173/auth/callback';
@@ -53,10 +51,7 @@ describe('OAuth 2.0 / OIDC: the demo auth server and the API as its resource ser
     await authServer.listen(asPort, '127.0.0.1');
     api = (await withEnv(env, () => createApiApp())).app;
     await api.listen(apiPort, '127.0.0.1');
-    oc = await importEsm<OpenIdClient>('openid-client-6');
-    const insecure = { execute: [oc.allowInsecureRequests] };
-    service = await oc.discovery(new URL(issuer), 'demo-service', 'demo-service-secret', undefined, insecure);
-    spa = await oc.discovery(new URL(issuer), 'demo-spa', undefined, oc.None(), insecure);
+    ({ oc, service, spa } = await discoverDemoClients(issuer, importEsm));
   });
 
   afterAll(async () => {

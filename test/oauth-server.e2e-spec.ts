@@ -12,9 +12,7 @@ import { importEsm } from '../apps/auth-server/src/oidc/load-esm';
 import { baseEnv, prepareDatabase, withEnv, type Env } from './support/harness';
 import { DEMO_PASSWORD } from './support/http';
 import { freePort } from './support/processes';
-import { CookieJar, csrfOf, pkce } from './support/oauth-browser';
-
-type OpenIdClient = typeof import('openid-client-6');
+import { browse, CookieJar, csrfOf, discoverDemoClients, type OpenIdClient, pkce } from './support/oauth-browser';
 
 const SPA_REDIRECT = 'http://127.0.0.1:8765/callback';
 const API = 'urn:bastion:api';
@@ -42,11 +40,7 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     prisma = new PrismaClient({ adapter: db.adapter as never });
     app = (await withEnv(env, () => createAuthServerApp())).app;
     await app.listen(port, '127.0.0.1');
-    // openid-client 6 (installed as the alias openid-client-6: the API's own OIDC login uses v5, see docs/oidc.md) is ESM-only: loaded with a real import() (see load-esm.ts).
-    oc = await importEsm<OpenIdClient>('openid-client-6');
-    const insecure = { execute: [oc.allowInsecureRequests] };
-    service = await oc.discovery(new URL(issuer), 'demo-service', 'demo-service-secret', undefined, insecure);
-    spa = await oc.discovery(new URL(issuer), 'demo-spa', undefined, oc.None(), insecure);
+    ({ oc, service, spa } = await discoverDemoClients(issuer, importEsm));
   });
 
   afterAll(async () => {
@@ -56,16 +50,7 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
   });
 
   /** GET/POST on the auth server without following redirects. */
-  async function send(jar: CookieJar, url: string, form?: Record<string, string>): Promise<{ res: Response; text: string }> {
-    const res = await fetch(new URL(url, issuer), {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { cookie: jar.header(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    jar.store(res);
-    return { res, text: await res.text() };
-  }
+  const send = (jar: CookieJar, url: string, form?: Record<string, string>) => browse(jar, new URL(url, issuer), form);
 
   /** Starts an authorization request of demo-spa and returns the sign-in page. */
   async function startLogin(jar: CookieJar, extra: Record<string, string> = {}) {

@@ -69,3 +69,19 @@ export async function signInThroughForms(jar: CookieJar, authorizationUrl: strin
   if (!location?.startsWith(redirectPrefix)) throw new Error(`the sign-in ended at ${location ?? 'no redirect'}, not ${redirectPrefix}`);
   return new URL(location);
 }
+
+/** openid-client 6, the independent client of the OAuth e2e files (the alias `openid-client-6`; the API's own login uses v5). */
+export type OpenIdClient = typeof import('openid-client-6');
+
+/**
+ * openid-client 6 and the demo auth server's seeded clients, discovered at
+ * `issuer`: confidential `demo-service` and public `demo-spa`. It is
+ * ESM-only, so it is loaded with a real import() (see load-esm.ts).
+ */
+export async function discoverDemoClients(issuer: string, importEsm: <T>(specifier: string) => Promise<T>) {
+  const oc = await importEsm<OpenIdClient>('openid-client-6');
+  const insecure = { execute: [oc.allowInsecureRequests] };
+  const service = await oc.discovery(new URL(issuer), 'demo-service', 'demo-service-secret', undefined, insecure);
+  const spa = await oc.discovery(new URL(issuer), 'demo-spa', undefined, oc.None(), insecure);
+  return { oc, service, spa };
+}
