@@ -70,8 +70,11 @@ function registeredRoutes(app: INestApplication): { documented: string[]; undocu
   return { documented: documented.sort(), undocumented: undocumented.sort() };
 }
 
+/** The key files of this file's apps: on a shared PostgreSQL database, every app must read the rows the first one encrypted. */
+const KEY_FILES = baseEnv();
+
 describe('API documentation (e2e)', () => {
-  const env: Env = { ...baseEnv(), API_DOCS: undefined };
+  const env: Env = { ...KEY_FILES, API_DOCS: undefined };
   const api = useApi(env);
   let doc: OpenAPIObject;
 
@@ -246,7 +249,7 @@ describe('API documentation access (e2e)', () => {
   let running: RunningApp[] = [];
 
   beforeAll(() => {
-    env = baseEnv();
+    env = { ...baseEnv(), JWT_KEYS_FILE: KEY_FILES.JWT_KEYS_FILE, ENCRYPTION_KEYS_FILE: KEY_FILES.ENCRYPTION_KEYS_FILE };
   });
   afterEach(async () => {
     for (const r of running) await r.close();
