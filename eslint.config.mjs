@@ -21,9 +21,12 @@ export default tseslint.config(
   },
   {
     // Paths from the operator's configuration or the repository, never from a request: key ring and
-    // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests.
+    // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests;
+    // the field-encryption key ring file (ENCRYPTION_KEYS_FILE).
     files: [
       'libs/auth/src/keys/file-key-ring.ts',
+      'libs/field-encryption/src/key-provider.ts',
+      'apps/api/src/config/encryption.config.ts',
       'libs/database/src/embedded-registry.ts',
       'libs/database/src/migrator.ts',
       'apps/api/src/common/http-platform.ts',

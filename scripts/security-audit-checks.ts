@@ -1,3 +1,5 @@
+import { decodeKey, FieldEncryptionError, parseKeyList } from '@bastion/field-encryption';
+import { PLACEHOLDER_CLIENT_SECRET } from '../apps/api/src/config/oidc.config';
 import { isPlaceholderSecret } from '../apps/api/src/config/placeholder-secret';
 
 /** One finding of a check: `error` fails the audit, `info` is said in the report. */
@@ -79,7 +81,107 @@ export function lintProductionConfig(file: Record<string, string>, outer: Record
   for (const name of ['LOGIN_LIMITS_FAIL_OPEN', 'TOKEN_REVOCATION_FAIL_OPEN'] as const) {
     if (truthy(env[name])) error(name, 'lets requests through unchecked when Redis does not answer');
   }
+
+  lintFieldEncryption(env, deferred, error, info);
+  lintFederation(env, deferred, error, info);
   return findings;
+}
+
+type Report = (variable: string, message: string) => void;
+type Note = (message: string, variable?: string) => void;
+
+/** The lib's own parser says what is wrong with a key, never the key. */
+function keyProblem(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    if (e instanceof FieldEncryptionError) return e.message;
+    throw e;
+  }
+}
+
+/**
+ * Field-encryption keys (apps/api/src/encryption). ASVS v5 13.3.1 and
+ * 11.2.x: real random keys from the secret store, the blind index with its
+ * own key; production refuses to start without keys, so the lint says it first.
+ */
+function lintFieldEncryption(env: Record<string, string | undefined>, deferred: string[], error: Report, info: Note): void {
+  const keys = env.ENCRYPTION_KEYS;
+  const blind = env.BLIND_INDEX_KEY;
+  if (deferred.includes('ENCRYPTION_KEYS')) info('ENCRYPTION_KEYS is supplied at deploy time (${ENCRYPTION_KEYS}): not checked here', 'ENCRYPTION_KEYS');
+  else if (keys !== undefined) {
+    // `k1:<base64 of 32 random bytes>` from .env.example is not base64; `k1:AAAA…` is not random: both refused by the lib.
+    const problem = isPlaceholderSecret(keys) ? 'is a placeholder secret' : keyProblem(() => parseKeyList(keys, 'ENCRYPTION_KEYS'))?.replace('ENCRYPTION_KEYS: ', '');
+    if (problem) error('ENCRYPTION_KEYS', problem);
+  } else if (!env.ENCRYPTION_KEYS_FILE && !deferred.includes('ENCRYPTION_KEYS_FILE')) {
+    error('ENCRYPTION_KEYS', 'unset (and no ENCRYPTION_KEYS_FILE): production refuses to start without field-encryption keys');
+  }
+  if (deferred.includes('BLIND_INDEX_KEY')) info('BLIND_INDEX_KEY is supplied at deploy time (${BLIND_INDEX_KEY}): not checked here', 'BLIND_INDEX_KEY');
+  else if (blind !== undefined) {
+    const problem = isPlaceholderSecret(blind) ? 'is a placeholder secret' : keyProblem(() => decodeKey(blind, 'BLIND_INDEX_KEY'))?.replace('BLIND_INDEX_KEY ', '');
+    if (problem) error('BLIND_INDEX_KEY', problem);
+    // Its own key: the index must not be computable by whoever holds a data key, and the reverse.
+    else if (keys && keys.split(',').some((entry) => entry.slice(entry.indexOf(':') + 1).trim() === blind.trim())) error('BLIND_INDEX_KEY', 'is one of the ENCRYPTION_KEYS: give the blind index its own key');
+  } else if (keys !== undefined || deferred.includes('ENCRYPTION_KEYS')) {
+    error('BLIND_INDEX_KEY', 'is required with ENCRYPTION_KEYS');
+  }
+}
+
+/** The URLs of a JSON list setting (`OIDC_ISSUERS`, `OIDC_LOGIN_PROVIDERS`), or a comma list of URLs (the short form). */
+function jsonEntries(value: string): Record<string, unknown>[] | undefined {
+  const text = value.trim();
+  if (!text.startsWith('[')) return text.split(',').map((url) => ({ discoveryUrl: url.trim() }));
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const https = (value: unknown): boolean => typeof value === 'string' && value.startsWith('https://');
+
+/**
+ * SAML and OIDC (apps/api/src/saml, apps/api/src/oidc). ASVS v5 12.2.1: the
+ * URLs that carry assertions, codes and discovery documents are https;
+ * 13.3.1: no demo client secret (`bastion-api-secret`) or template value.
+ */
+function lintFederation(env: Record<string, string | undefined>, deferred: string[], error: Report, info: Note): void {
+  const samlInUse = ['SAML_IDP_ENTRY_POINT', 'SAML_ACS_URL', 'SAML_LOGIN_RETURN_URL'].some((v) => env[v] !== undefined);
+  for (const name of ['SAML_ACS_URL', 'SAML_LOGIN_RETURN_URL', 'SAML_IDP_ENTRY_POINT'] as const) {
+    const value = env[name];
+    if (value !== undefined && !https(value)) error(name, 'must be an https:// URL in production');
+    else if (value === undefined && samlInUse && name !== 'SAML_IDP_ENTRY_POINT' && !deferred.includes(name)) error(name, 'unset while SAML is in use: the default is a loopback http:// URL');
+  }
+  if (env.SAML_SP_PRIVATE_KEY !== undefined && isPlaceholderSecret(env.SAML_SP_PRIVATE_KEY)) error('SAML_SP_PRIVATE_KEY', 'is a placeholder secret');
+  if (truthy(env.SAML_IDP_ALLOW_IDP_INITIATED)) info('SAML_IDP_ALLOW_IDP_INITIATED=true: responses nobody asked for are accepted (no InResponseTo binding)', 'SAML_IDP_ALLOW_IDP_INITIATED');
+
+  if (env.OIDC_ISSUERS === undefined && !deferred.includes('OIDC_ISSUERS')) {
+    info('OIDC_ISSUERS unset: the API accepts access tokens of the demo auth server on http://127.0.0.1 only; list your issuers', 'OIDC_ISSUERS');
+  } else if (env.OIDC_ISSUERS !== undefined) {
+    const issuers = jsonEntries(env.OIDC_ISSUERS);
+    if (!issuers) error('OIDC_ISSUERS', 'is not a JSON array of issuers (or a comma list of discovery URLs)');
+    for (const [i, issuer] of (issuers ?? []).entries()) {
+      if (!https(issuer.discoveryUrl)) error('OIDC_ISSUERS', `issuer ${String(issuer.name ?? i + 1)}: discoveryUrl must be https://`);
+    }
+  }
+  const providers = env.OIDC_LOGIN_PROVIDERS === undefined ? [] : jsonEntries(env.OIDC_LOGIN_PROVIDERS);
+  if (!providers || (env.OIDC_LOGIN_PROVIDERS !== undefined && !env.OIDC_LOGIN_PROVIDERS.trim().startsWith('['))) {
+    error('OIDC_LOGIN_PROVIDERS', 'is not a JSON array of providers');
+    return;
+  }
+  for (const [i, p] of providers.entries()) {
+    const name = String(p.name ?? i + 1);
+    if (!https(p.discoveryUrl)) error('OIDC_LOGIN_PROVIDERS', `provider ${name}: discoveryUrl must be https://`);
+    if (!https(p.redirectUri)) error('OIDC_LOGIN_PROVIDERS', `provider ${name}: redirectUri must be https://`);
+    const secret = typeof p.clientSecret === 'string' ? p.clientSecret : '';
+    if (secret === PLACEHOLDER_CLIENT_SECRET || isPlaceholderSecret(secret)) error('OIDC_LOGIN_PROVIDERS', `provider ${name}: clientSecret is the demo or a placeholder secret`);
+  }
+  const returnUrl = env.OIDC_LOGIN_RETURN_URL;
+  if (providers.length && !https(returnUrl) && !deferred.includes('OIDC_LOGIN_RETURN_URL')) {
+    error('OIDC_LOGIN_RETURN_URL', returnUrl === undefined ? 'unset while OIDC login is on: the default is a loopback http:// URL' : 'must be an https:// URL in production');
+  }
 }
 
 /** The parts of package-lock.json (v2/v3) the lockfile lint reads. */

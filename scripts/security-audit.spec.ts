@@ -30,7 +30,7 @@ describe('security:audit', () => {
       const { exitCode, results, markdown } = runSecurityAudit({ checks: ['config'], envFile: bad, reportDir: dir, outerEnv: {} });
       expect(exitCode).toBe(1);
       const errors = results[0]?.findings.filter((f) => f.level === 'error').map((f) => f.variable);
-      expect(errors).toEqual(['AUDIT_HMAC_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REQUIRE_HTTPS', 'API_DOCS', 'LOGIN_LIMITS_FAIL_OPEN']);
+      expect(errors).toEqual(['AUDIT_HMAC_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REQUIRE_HTTPS', 'API_DOCS', 'LOGIN_LIMITS_FAIL_OPEN', 'ENCRYPTION_KEYS']);
       expect(markdown).toContain('`METRICS_TOKEN` is a placeholder secret');
       expect(markdown).toContain('TLS is off');
       expect(readFileSync(join(dir, 'security-audit.md'), 'utf8')).toBe(markdown);
@@ -40,7 +40,7 @@ describe('security:audit', () => {
     });
 
     it('checks a deferred secret when the deployment environment supplies it', () => {
-      const file = { NODE_ENV: 'production', REQUIRE_HTTPS: 'true', TRUST_PROXY: '1', DATABASE_URL: '${DATABASE_URL}', METRICS_TOKEN: '${METRICS_TOKEN}' };
+      const file = { NODE_ENV: 'production', REQUIRE_HTTPS: 'true', TRUST_PROXY: '1', DATABASE_URL: '${DATABASE_URL}', METRICS_TOKEN: '${METRICS_TOKEN}', ENCRYPTION_KEYS_FILE: '/run/secrets/keys.json' };
       expect(lintProductionConfig(file, { DATABASE_URL: 'postgresql://u@db/x', METRICS_TOKEN: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }).filter((f) => f.level === 'error')).toEqual([
         { level: 'error', variable: 'METRICS_TOKEN', message: 'is a placeholder secret' },
       ]);
@@ -48,7 +48,63 @@ describe('security:audit', () => {
 
     it('wants production mode, TLS behind a trusted proxy, and a real database', () => {
       const errors = lintProductionConfig({ NODE_ENV: 'development', REQUIRE_HTTPS: 'true' }).filter((f) => f.level === 'error').map((f) => f.variable);
-      expect(errors).toEqual(['NODE_ENV', 'TRUST_PROXY', 'DATABASE_URL']);
+      expect(errors).toEqual(['NODE_ENV', 'TRUST_PROXY', 'DATABASE_URL', 'ENCRYPTION_KEYS']);
+    });
+
+    describe('settings of SAML, OIDC and field encryption', () => {
+      const base = { NODE_ENV: 'production', REQUIRE_HTTPS: 'true', TRUST_PROXY: '1', DATABASE_URL: 'postgresql://u@db/x' };
+      const KEY = 'ejBInw9emMsE+wzfxZyzOFlWcYrt/3rJb9MKo4wYrgc=';
+      const OTHER = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
+      const errorsOf = (extra: Record<string, string>, outer: Record<string, string> = {}) =>
+        lintProductionConfig({ ...base, ...extra }, outer).filter((f) => f.level === 'error').map((f) => `${f.variable} ${f.message}`);
+
+      it('passes real keys, https URLs and a real client secret', () => {
+        expect(
+          errorsOf({
+            ENCRYPTION_KEYS: `k2026a:${KEY}`,
+            BLIND_INDEX_KEY: OTHER,
+            SAML_ACS_URL: 'https://api.example.com/v1/auth/saml/acs',
+            SAML_LOGIN_RETURN_URL: 'https://app.example.com/login/callback',
+            OIDC_ISSUERS: '[{"name":"okta","discoveryUrl":"https://acme.okta.com/.well-known/openid-configuration"}]',
+            OIDC_LOGIN_PROVIDERS:
+              '[{"name":"okta","discoveryUrl":"https://acme.okta.com/.well-known/openid-configuration","clientId":"0oa1","clientSecret":"k7Q-9vXz2Lr8TmNp4WbYc6HdJf3GsA1e","tenant":"acme","redirectUri":"https://api.example.com/v1/auth/oidc/callback"}]',
+            OIDC_LOGIN_RETURN_URL: 'https://app.example.com/oidc/done',
+          }),
+        ).toEqual([]);
+      });
+
+      it('refuses the .env.example key templates, a non-random key, a blind index sharing a data key, and a missing blind-index key', () => {
+        expect(errorsOf({ ENCRYPTION_KEYS: 'k2026a:<base64 of 32 random bytes>', BLIND_INDEX_KEY: '<base64 of 32 random bytes>' })).toEqual([
+          expect.stringMatching(/^ENCRYPTION_KEYS key k2026a is not base64/),
+          'BLIND_INDEX_KEY is a placeholder secret',
+        ]);
+        expect(errorsOf({ ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, BLIND_INDEX_KEY: OTHER })).toEqual([expect.stringMatching(/^ENCRYPTION_KEYS key k1 looks like a placeholder/)]);
+        expect(errorsOf({ ENCRYPTION_KEYS: `k1:${KEY}`, BLIND_INDEX_KEY: KEY })).toEqual(['BLIND_INDEX_KEY is one of the ENCRYPTION_KEYS: give the blind index its own key']);
+        expect(errorsOf({ ENCRYPTION_KEYS: '${ENCRYPTION_KEYS}' })).toEqual(['BLIND_INDEX_KEY is required with ENCRYPTION_KEYS']);
+      });
+
+      it('refuses plain-http SAML and OIDC URLs and the demo OIDC client secret bastion-api-secret', () => {
+        const keys = { ENCRYPTION_KEYS_FILE: '/run/secrets/keys.json' };
+        expect(errorsOf({ ...keys, SAML_ACS_URL: 'http://api.example.com/v1/auth/saml/acs', SAML_IDP_ENTRY_POINT: 'http://idp.example.com/sso' })).toEqual([
+          'SAML_ACS_URL must be an https:// URL in production',
+          'SAML_LOGIN_RETURN_URL unset while SAML is in use: the default is a loopback http:// URL',
+          'SAML_IDP_ENTRY_POINT must be an https:// URL in production',
+        ]);
+        expect(errorsOf({ ...keys, OIDC_ISSUERS: 'http://idp.example.com/.well-known/openid-configuration' })).toEqual(['OIDC_ISSUERS issuer 1: discoveryUrl must be https://']);
+        expect(
+          errorsOf({
+            ...keys,
+            OIDC_LOGIN_PROVIDERS:
+              '[{"name":"bastion","discoveryUrl":"http://127.0.0.1:3001/.well-known/openid-configuration","clientId":"bastion-api","clientSecret":"bastion-api-secret","tenant":"acme","redirectUri":"http://127.0.0.1:3000/v1/auth/oidc/callback"}]',
+          }),
+        ).toEqual([
+          'OIDC_LOGIN_PROVIDERS provider bastion: discoveryUrl must be https://',
+          'OIDC_LOGIN_PROVIDERS provider bastion: redirectUri must be https://',
+          'OIDC_LOGIN_PROVIDERS provider bastion: clientSecret is the demo or a placeholder secret',
+          'OIDC_LOGIN_RETURN_URL unset while OIDC login is on: the default is a loopback http:// URL',
+        ]);
+        expect(errorsOf({ ...keys, OIDC_LOGIN_PROVIDERS: '[{"name": ' })).toEqual(['OIDC_LOGIN_PROVIDERS is not a JSON array of providers']);
+      });
     });
   });
 

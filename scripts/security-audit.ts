@@ -72,7 +72,7 @@ function checkConfig(o: AuditOptions): CheckResult {
   } catch {
     return fromFindings('config', 'Production config', [{ level: 'error', message: `cannot read ${o.envFile}` }], started, '');
   }
-  return fromFindings('config', `Production config (${o.envFile})`, lintProductionConfig(file, o.outerEnv), started, 'no placeholder secret; TLS and HSTS on; docs off; demo seed off');
+  return fromFindings('config', `Production config (${o.envFile})`, lintProductionConfig(file, o.outerEnv), started, 'no placeholder secret or field key; TLS and HSTS on; SAML/OIDC over https; docs off; demo seed off');
 }
 
 function checkLockfile(): CheckResult {

@@ -70,8 +70,11 @@ function registeredRoutes(app: INestApplication): { documented: string[]; undocu
   return { documented: documented.sort(), undocumented: undocumented.sort() };
 }
 
+/** The key files of this file's apps: on a shared PostgreSQL database, every app must read the rows the first one encrypted. */
+const KEY_FILES = baseEnv();
+
 describe('API documentation (e2e)', () => {
-  const env: Env = { ...baseEnv(), API_DOCS: undefined };
+  const env: Env = { ...KEY_FILES, API_DOCS: undefined };
   const api = useApi(env);
   let doc: OpenAPIObject;
 
@@ -135,9 +138,37 @@ describe('API documentation (e2e)', () => {
 
   it('an operation that accepts API keys lists them, and one that does not, does not', async () => {
     const me = doc.paths['/v1/users/me']?.get;
-    expect(me?.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    expect(me?.security).toEqual([{ bearer: [] }, { apiKey: [] }, { oauth2: ['profile:read'] }]);
     const keys = doc.paths['/v1/api-keys']?.post;
     expect(keys?.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('routes that accept access tokens of OIDC_ISSUERS show the oauth2 requirement with the scopes they enforce', () => {
+    const oauth2 = (op: { security?: Record<string, string[]>[] } | undefined) => op?.security?.find((r) => 'oauth2' in r)?.oauth2;
+    expect(oauth2(doc.paths['/v1/users/me']?.get)).toEqual(['profile:read']);
+    expect(oauth2(doc.paths['/v2/users/me']?.get)).toEqual(['profile:read']);
+    expect(oauth2(doc.paths['/v1/documents']?.get)).toEqual(['documents:read']);
+    expect(oauth2(doc.paths['/v2/documents']?.get)).toEqual(['documents:read']);
+    expect(oauth2(doc.paths['/v1/documents']?.post)).toEqual(['documents:write']);
+    expect(oauth2(doc.paths['/v1/documents/{id}']?.delete)).toEqual(['documents:write']);
+    // Password-JWT-only routes do not advertise it.
+    expect(oauth2(doc.paths['/v1/api-keys']?.post)).toBeUndefined();
+    expect(oauth2(doc.paths['/v1/saml/identity-providers']?.get)).toBeUndefined();
+  });
+
+  it('documents non-JSON answers as they are: SAML metadata XML, and redirects with their Location', () => {
+    const metadata = doc.paths['/v1/auth/saml/metadata']?.get?.responses['200'] as { content: Record<string, unknown> };
+    expect(Object.keys(metadata.content)).toEqual(['application/samlmetadata+xml']);
+    const location = (path: string, method: 'get' | 'post', status: string) =>
+      (doc.paths[path]?.[method]?.responses[status] as { headers?: Record<string, unknown> } | undefined)?.headers?.Location;
+    expect(location('/v1/auth/saml/login', 'get', '302')).toBeDefined();
+    expect(location('/v1/auth/saml/acs', 'post', '303')).toBeDefined();
+    expect(location('/v1/auth/oidc/login', 'get', '302')).toBeDefined();
+    expect(location('/v1/auth/oidc/callback', 'get', '302')).toBeDefined();
+    const acs = doc.paths['/v1/auth/saml/acs']?.post?.requestBody as { content: Record<string, unknown> };
+    expect(Object.keys(acs.content)).toEqual(['application/x-www-form-urlencoded']);
+    const phone = doc.paths['/v1/users']?.get?.parameters?.find((p) => (p as { name: string }).name === 'phone') as { example?: unknown; schema?: { example?: unknown } };
+    expect(phone.example ?? phone.schema?.example).toBe('+44 20 7946 0000');
   });
 
   it('covers both versions in one document: v1 operations deprecated with their sunset, v2 not', () => {
@@ -149,14 +180,20 @@ describe('API documentation (e2e)', () => {
     expect(operationsOf(doc).filter(({ path }) => path.startsWith('/v1/')).every(({ op }) => op.deprecated === true)).toBe(true);
   });
 
-  it('every operation documents its success answer, with a schema unless it is 204', () => {
+  it('every operation documents its success answer, with a schema unless it is 204, or a redirect with its Location', () => {
     const missing: string[] = [];
     for (const { method, path, op } of operationsOf(doc)) {
-      const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-      if (!success.length) missing.push(`${method} ${path}: no 2xx response`);
+      const success = Object.entries(op.responses).filter(([status]) => /^[23]\d\d$/.test(status));
+      if (!success.length) missing.push(`${method} ${path}: no 2xx or 3xx response`);
       for (const [status, response] of success) {
-        const schema = (response as { content?: Record<string, { schema?: unknown }> }).content?.['application/json']?.schema;
-        if (status !== '204' && !schema) missing.push(`${method} ${path}: ${status} has no schema`);
+        const { content, headers } = response as { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> };
+        if (status.startsWith('3')) {
+          if (!headers?.Location) missing.push(`${method} ${path}: ${status} has no Location header`);
+          continue;
+        }
+        // JSON, or what the route really sends (e.g. SAML metadata XML), each with its schema.
+        const schemas = Object.values(content ?? {}).map((c) => c.schema);
+        if (status !== '204' && (!schemas.length || schemas.some((schema) => !schema))) missing.push(`${method} ${path}: ${status} has no schema`);
       }
     }
     expect(missing).toEqual([]);
@@ -212,7 +249,7 @@ describe('API documentation access (e2e)', () => {
   let running: RunningApp[] = [];
 
   beforeAll(() => {
-    env = baseEnv();
+    env = { ...baseEnv(), JWT_KEYS_FILE: KEY_FILES.JWT_KEYS_FILE, ENCRYPTION_KEYS_FILE: KEY_FILES.ENCRYPTION_KEYS_FILE };
   });
   afterEach(async () => {
     for (const r of running) await r.close();

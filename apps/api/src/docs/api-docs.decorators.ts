@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiExcludeController, ApiExcludeEndpoint, ApiExtension, ApiResponse, ApiSecurity } from '@nestjs/swagger';
-import { Auth, type AuthMethod, Public } from '@bastion/auth';
+import { ApiExcludeController, ApiExcludeEndpoint, ApiExtension, ApiHeader, ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import { Auth, type AuthMethod, Public, Scopes } from '@bastion/auth';
 
 /** Names of the security schemes in the OpenAPI document (`components.securitySchemes`). */
 export const SECURITY_SCHEMES = {
@@ -47,7 +47,7 @@ const RATE_LIMIT_HEADERS = {
 export const RateLimitedResponse = () => problem(429, 'Too many requests (`ERR_RATE_LIMITED`); wait `Retry-After` seconds.', RATE_LIMIT_HEADERS);
 
 /** Problem responses by status, for routes to declare the errors they answer besides the common ones. */
-export const ProblemResponse = (status: 400 | 404 | 409 | 413 | 503, description: string) => problem(status, description);
+export const ProblemResponse = (status: 400 | 403 | 404 | 409 | 413 | 503, description: string) => problem(status, description);
 
 /**
  * A route (or every route of a controller) that needs a credential: applies
@@ -81,6 +81,35 @@ export function PublicRoute(options: { rateLimited?: boolean } = {}): ClassDecor
   return applyDecorators(Public(), ApiExtension(PUBLIC_EXTENSION, true), ...(options.rateLimited === false ? [] : [RateLimitedResponse()])) as ClassDecorator &
     MethodDecorator;
 }
+
+/** Operation extension carrying a route's required scopes, for the `oauth2` requirement (`buildApiDocument`). */
+export const SCOPES_EXTENSION = 'x-required-scopes';
+
+/**
+ * The auth lib's `@Scopes(...)` (RFC 6750 `insufficient_scope` when one is
+ * missing) that also writes the scopes into the document, where they become
+ * the scopes of the route's `oauth2` security requirement: one decorator, so
+ * the documented scopes are the enforced ones.
+ */
+export function RequiredScopes(...scopes: [string, ...string[]]): MethodDecorator {
+  return applyDecorators(Scopes(...scopes), ApiExtension(SCOPES_EXTENSION, scopes)) as MethodDecorator;
+}
+
+/**
+ * A redirect answer (302 to an IdP, 303 after a sign-in), documented as what
+ * it is: no body, a `Location` header. Swagger UI cannot follow it; a browser
+ * does.
+ */
+export function RedirectResponse(status: 302 | 303, description: string): MethodDecorator {
+  return ApiResponse({
+    status,
+    description,
+    headers: { Location: { description: 'Where the browser goes next', schema: { type: 'string', format: 'uri' } } },
+  }) as MethodDecorator;
+}
+
+/** An optional request header a route reads (e.g. `Accept` choosing JSON over a redirect). */
+export const RequestHeader = (name: string, description: string) => ApiHeader({ name, description, required: false });
 
 /** Metadata key of {@link Undocumented}: why a route is left out of the document. */
 export const UNDOCUMENTED_KEY = 'BASTION:UNDOCUMENTED';

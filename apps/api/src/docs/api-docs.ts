@@ -3,7 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { SCOPES } from '../auth/scopes';
 import type { docsConfig } from '../config/docs.config';
 import { installDocsAccess } from './docs-access';
-import { PROBLEM_SCHEMA, PUBLIC_EXTENSION, SECURITY_SCHEMES } from './api-docs.decorators';
+import { PROBLEM_SCHEMA, PUBLIC_EXTENSION, SCOPES_EXTENSION, SECURITY_SCHEMES } from './api-docs.decorators';
 import { ProblemDetailsSchema } from './problem-details.schema';
 import { serveSwaggerUi } from './swagger-ui';
 
@@ -47,6 +47,11 @@ function finish(doc: OpenAPIObject, deprecated: Record<string, VersionDeprecatio
   for (const { path, op } of operationsOf(doc)) {
     const extensions = op as unknown as Record<string, unknown>;
     if (extensions[PUBLIC_EXTENSION] === true) op.security = [];
+    // OAuth 2.0 requirements list the scopes the route enforces (`@RequiredScopes`); other schemes take none (OpenAPI 3.0).
+    const scopes = extensions[SCOPES_EXTENSION];
+    if (Array.isArray(scopes)) {
+      op.security = op.security?.map((req) => (SECURITY_SCHEMES.oauth2 in req ? { [SECURITY_SCHEMES.oauth2]: scopes as string[] } : req));
+    }
     const takesInput = (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined;
     if (takesInput && !op.responses['400']) {
       op.responses['400'] = { description: 'Invalid input (`ERR_VALIDATION`, one entry per field in `errors`).', content: problemRef };

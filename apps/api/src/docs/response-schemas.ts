@@ -57,6 +57,7 @@ export class UserSchema {
   @ApiPropertyOptional({ enum: ['admin', 'editor', 'viewer'] }) role?: string;
   @ApiProperty({ example: 'engineering' }) department!: string;
   @ApiPropertyOptional({ enum: ['active', 'disabled'] }) status?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '+442079460000', description: 'Encrypted at rest; shown to those who may read it, normalised (no spaces).' }) phone?: string | null;
   @ApiPropertyOptional({ format: 'date-time' }) createdAt?: string;
   @ApiPropertyOptional({ format: 'date-time' }) updatedAt?: string;
 }
@@ -67,7 +68,7 @@ class TenantRefSchema {
 }
 
 class AuthenticationSchema {
-  @ApiProperty({ enum: ['jwt', 'api-key'] }) method!: string;
+  @ApiProperty({ enum: ['jwt', 'api-key', 'oidc'], description: '`oidc`: an access token of an issuer in `OIDC_ISSUERS`.' }) method!: string;
   @ApiProperty({ example: ['profile:read', 'documents:read', 'documents:write'] }) scopes!: string[];
 }
 
@@ -183,4 +184,27 @@ export class JwksSchema {
 export class HealthSchema {
   @ApiProperty({ example: 'ok' }) status!: string;
   @ApiPropertyOptional({ example: { database: { status: 'up' } } }) info?: Record<string, unknown>;
+}
+
+@ApiSchema({ name: 'SamlIdentityProvider', description: 'A SAML identity provider of the caller\'s tenant (its admins manage them).' })
+export class SamlIdentityProviderSchema {
+  @ApiProperty({ example: ID, format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) tenantId!: string;
+  @ApiProperty({ example: 'Acme Okta' }) name!: string;
+  @ApiProperty({ example: 'http://www.okta.com/exk1a2b3c4d5e6f7g8h9', description: 'The Issuer its assertions carry.' }) entityId!: string;
+  @ApiProperty({ example: 'https://acme.okta.com/app/acme_bastion/exk1a2b3c4d5e6f7g8h9/sso/saml', format: 'uri' }) entryPoint!: string;
+  @ApiProperty({ type: [String], description: 'Pinned signing certificates (PEM); two during a rotation.', example: ['-----BEGIN CERTIFICATE-----\nMIIC…\n-----END CERTIFICATE-----'] })
+  certificates!: string[];
+  @ApiProperty({ example: false }) allowIdpInitiated!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string', enum: ['admin', 'editor', 'viewer'] }, example: { 'bastion-admins': 'admin' } })
+  groupRoles!: Record<string, string>;
+  @ApiProperty({ enum: ['admin', 'editor', 'viewer'], example: 'viewer' }) defaultRole!: string;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({ example: WHEN, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ example: WHEN, format: 'date-time' }) updatedAt!: string;
+}
+
+@ApiSchema({ name: 'OidcLoginDone', description: 'The demo\'s landing page after an OIDC sign-in: what to do with `?code=`.' })
+export class OidcLoginDoneSchema {
+  @ApiProperty({ example: 'POST the code from this URL to /v1/auth/login-code as {"code": "..."} within 60 seconds' }) next!: string;
 }

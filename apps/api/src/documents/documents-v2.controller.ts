@@ -1,9 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { DocumentsListService, type DocumentSummary } from './documents-list.service';
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
-import { Secured } from '../docs/api-docs.decorators';
+import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
 import { DocumentPageV2Schema } from '../docs/response-schemas';
 import { ApiOkResponse } from '@nestjs/swagger';
 
@@ -14,7 +13,7 @@ import { ApiOkResponse } from '@nestjs/swagger';
 export class DocumentsV2Controller {
   constructor(private readonly lists: DocumentsListService) {}
 
-  @Scopes('documents:read')
+  @RequiredScopes('documents:read')
   @CheckPolicies({ action: 'read', subject: 'Document' })
   @ApiOkResponse({ type: DocumentPageV2Schema })
   @Get()

@@ -1,5 +1,4 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { Scopes } from '@bastion/auth';
 import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import type { Document } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
@@ -8,7 +7,7 @@ import { DocumentsService } from './documents.service';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { ListDocumentsV1Query } from './dto/list-documents.dto';
 import { UpdateDocumentDto } from './dto/update-document.dto';
-import { Secured } from '../docs/api-docs.decorators';
+import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
 import { DocumentPageV1Schema, DocumentSchema } from '../docs/response-schemas';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
@@ -33,7 +32,7 @@ export class DocumentsController {
     private readonly lists: DocumentsListService,
   ) {}
 
-  @Scopes('documents:read')
+  @RequiredScopes('documents:read')
   @CheckPolicies({ action: 'read', subject: 'Document' })
   @SuccessorVersion('/v2/documents')
   @ApiOkResponse({ type: DocumentPageV1Schema })
@@ -42,7 +41,7 @@ export class DocumentsController {
     return this.lists.pageV1(ctx, query.page, query.pageSize);
   }
 
-  @Scopes('documents:read')
+  @RequiredScopes('documents:read')
   @CheckPolicies(CHECKED_PER_OBJECT)
   @ApiOkResponse({ type: DocumentSchema })
   @Get(':id')
@@ -50,7 +49,7 @@ export class DocumentsController {
     return this.documents.read(ctx, id);
   }
 
-  @Scopes('documents:write')
+  @RequiredScopes('documents:write')
   @CheckPolicies({ action: 'create', subject: 'Document' })
   @ApiCreatedResponse({ type: DocumentSchema })
   @Post()
@@ -58,7 +57,7 @@ export class DocumentsController {
     return this.documents.create(ctx, dto);
   }
 
-  @Scopes('documents:write')
+  @RequiredScopes('documents:write')
   @CheckPolicies(CHECKED_PER_OBJECT)
   @ApiOkResponse({ type: DocumentSchema })
   @Patch(':id')
@@ -66,7 +65,7 @@ export class DocumentsController {
     return this.documents.update(ctx, id, dto);
   }
 
-  @Scopes('documents:write')
+  @RequiredScopes('documents:write')
   @CheckPolicies(CHECKED_PER_OBJECT)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @Delete(':id')

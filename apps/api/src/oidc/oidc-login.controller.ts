@@ -1,5 +1,7 @@
 import { Controller, Get, Header, Query, Redirect, Req, Res } from '@nestjs/common';
-import { Public } from '@bastion/auth';
+import { ApiOkResponse, ApiQuery } from '@nestjs/swagger';
+import { ProblemResponse, PublicRoute, RedirectResponse } from '../docs/api-docs.decorators';
+import { OidcLoginDoneSchema } from '../docs/response-schemas';
 import type { ClientRequest } from '../common/client-request';
 import { OidcLoginQuery } from './dto/oidc-login.query';
 import { type CallbackQuery, OIDC_BROWSER_COOKIE, OidcLoginService } from './oidc-login.service';
@@ -34,7 +36,10 @@ function firstString(value: unknown): string | undefined {
 export class OidcLoginController {
   constructor(private readonly logins: OidcLoginService) {}
 
-  @Public()
+  @PublicRoute()
+  @RedirectResponse(302, 'To the provider\'s authorization endpoint (code flow with PKCE, `state` and `nonce`); sets the HttpOnly `SameSite=Lax` cookie that binds the callback to this browser.')
+  @ProblemResponse(400, 'No provider of that name (`ERR_OIDC_UNKNOWN_PROVIDER`), or an invalid `provider`.')
+  @ProblemResponse(503, 'The provider\'s discovery document cannot be fetched (`ERR_OIDC_PROVIDER_UNAVAILABLE`).')
   @Get('login')
   @Redirect()
   async login(@Query() query: OidcLoginQuery, @Req() req: ClientRequest, @Res({ passthrough: true }) res: HeaderReply): Promise<{ url: string; statusCode: number }> {
@@ -44,7 +49,15 @@ export class OidcLoginController {
     return { url, statusCode: 302 };
   }
 
-  @Public()
+  @PublicRoute()
+  @ApiQuery({ name: 'code', required: false, description: 'The provider\'s authorization code.', example: 'Zx9…' })
+  @ApiQuery({ name: 'state', required: false, description: 'Must match the state this browser\'s login started with (its cookie).', example: 'b1e4…' })
+  @ApiQuery({ name: 'iss', required: false, description: 'RFC 9207 issuer identification; must be the provider\'s issuer when sent.', example: 'http://127.0.0.1:3001' })
+  @ApiQuery({ name: 'error', required: false, description: 'The provider\'s error (e.g. `access_denied`): answered with a 400 problem.', example: 'access_denied' })
+  @RedirectResponse(302, 'To `OIDC_LOGIN_RETURN_URL?code=<one-time code>` (`Referrer-Policy: no-referrer`); trade the code within 60 s at `POST /v1/auth/login-code`.')
+  @ProblemResponse(400, 'Missing, used, expired or other-browser state (`ERR_OIDC_STATE_INVALID`), or the provider refused or the code exchange/ID token failed (`ERR_OIDC_LOGIN_FAILED`).')
+  @ProblemResponse(403, 'Disabled account (`ERR_OIDC_ACCOUNT_DISABLED`), unverified email (`ERR_OIDC_EMAIL_UNVERIFIED`), or the email belongs to an account that cannot use this provider (`ERR_OIDC_ACCOUNT_CONFLICT`).')
+  @ProblemResponse(503, 'The provider is unreachable or not set up (`ERR_OIDC_PROVIDER_UNAVAILABLE`).')
   @Get('callback')
   @Redirect()
   async callback(@Req() req: ClientRequest & { query?: Record<string, unknown> }, @Res({ passthrough: true }) res: HeaderReply): Promise<{ url: string; statusCode: number }> {
@@ -58,7 +71,8 @@ export class OidcLoginController {
   }
 
   /** The default OIDC_LOGIN_RETURN_URL of the demo: what to do with the code (an app would POST it at once). */
-  @Public()
+  @PublicRoute()
+  @ApiOkResponse({ type: OidcLoginDoneSchema })
   @Get('done')
   @Header('Referrer-Policy', 'no-referrer')
   done(): { next: string } {

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
-import { Public } from '@bastion/auth';
 import { SamlServiceProvider } from '@bastion/auth-saml';
 import { BodyLimit } from '@bastion/validation';
 import { AuthService } from '../auth/auth.service';
@@ -11,6 +10,9 @@ import { samlConfig } from '../config';
 import { SamlAcsDto, SamlLoginQuery } from './dto/saml.dto';
 import { IdpDirectory } from './idp-directory.service';
 import { SamlLoginService } from './saml-login.service';
+import { ProblemResponse, PublicRoute, RedirectResponse, RequestHeader } from '../docs/api-docs.decorators';
+import { TokenPairDto } from '../auth/dto/token-pair.dto';
+import { ApiConsumes, ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 
 /** Whether the caller asked for JSON (an API client) rather than a page (a browser posting the IdP's form). */
 function wantsJson(req: ClientRequest): boolean {
@@ -19,7 +21,7 @@ function wantsJson(req: ClientRequest): boolean {
 }
 
 /** `/v1/auth/saml`: SP metadata, SP-initiated sign-in, and the Assertion Consumer Service. */
-@Public()
+@PublicRoute()
 @Controller({ path: 'auth/saml', version: '1' })
 export class SamlController {
   constructor(
@@ -32,6 +34,11 @@ export class SamlController {
     @Inject(samlConfig.KEY) private readonly cfg: ConfigType<typeof samlConfig>,
   ) {}
 
+  @ApiProduces('application/samlmetadata+xml')
+  @ApiOkResponse({
+    description: 'The SP metadata (SAML 2.0 metadata XML) to give the IdP: entity id, ACS URL, signing/encryption certificates.',
+    content: { 'application/samlmetadata+xml': { schema: { type: 'string', example: '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="…">…</md:EntityDescriptor>' } } },
+  })
   @Get('metadata')
   @Header('Content-Type', 'application/samlmetadata+xml')
   @Header('Cache-Control', 'public, max-age=3600')
@@ -40,6 +47,8 @@ export class SamlController {
   }
 
   /** Redirects the browser to the tenant's IdP with a (signed, when configured) AuthnRequest. */
+  @RedirectResponse(302, 'To the IdP\'s single sign-on URL with the AuthnRequest (HTTP-Redirect binding).')
+  @ProblemResponse(404, 'The tenant has no such (enabled) identity provider (`ERR_SAML_NO_IDP`); several and no `idp` is a 400 `ERR_SAML_IDP_AMBIGUOUS`.')
   @Get('login')
   @Redirect()
   async login(@Query() q: SamlLoginQuery): Promise<{ url: string; statusCode: number }> {
@@ -54,6 +63,10 @@ export class SamlController {
    */
   // 96 kB: room for a response with many groups; the SAML lib refuses a SAMLResponse over 64 kB with 400.
   @BodyLimit(96 * 1024)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @RequestHeader('Accept', '`application/json` (without `text/html`): answer with the token pair instead of a redirect.')
+  @ApiOkResponse({ type: TokenPairDto, description: 'With `Accept: application/json`: the token pair (`Cache-Control: no-store`).' })
+  @RedirectResponse(303, 'A browser: to `SAML_LOGIN_RETURN_URL?code=<one-time code>`; trade the code within 60 s at `POST /v1/auth/login-code`.')
   @Post('acs')
   @HttpCode(200)
   async acs(@Body() dto: SamlAcsDto, @Req() req: ClientRequest, @Res() res: unknown): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException } from '@nestjs/common';
-import { type AuthPrincipal, CurrentPrincipal, Scopes } from '@bastion/auth';
+import { type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
 import { PrincipalCache } from '../auth/principal-cache.service';
-import { Secured } from '../docs/api-docs.decorators';
+import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
 import { MeV2Schema } from '../docs/response-schemas';
 import { ApiOkResponse } from '@nestjs/swagger';
 
@@ -21,7 +21,7 @@ export class UsersV2Controller {
   constructor(private readonly principals: PrincipalCache) {}
 
   @Secured('jwt', 'api-key', 'oidc')
-  @Scopes('profile:read')
+  @RequiredScopes('profile:read')
   @ApiOkResponse({ type: MeV2Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeV2Dto> {

@@ -32,6 +32,7 @@ export class UpdateUserDto {
   status?: 'active' | 'disabled';
 
   /** Encrypted at rest; admins find users by it (`GET /v1/users?phone=`). */
+  @ApiPropertyOptional({ description: 'Encrypted at rest (AES-256-GCM); stored normalised (digits and a leading +). Admins find users by it with `GET /v1/users?phone=`.', example: '+44 20 7946 0000', maxLength: 32 })
   @IsOptional()
   @IsString()
   @MaxLength(32)
