@@ -10,7 +10,9 @@ const ROOT = join(__dirname, __dirname.includes(`${join('dist', 'scripts')}`) ? 
 /**
  * The security e2e suite: the attack scenarios over real HTTP (tokens,
  * authorization, login limits, rate limits, request protection, fuzzing,
- * API keys, docs coverage).
+ * API keys, docs coverage, SAML and OAuth/OIDC, field encryption). It runs on
+ * the adapter HTTP_ADAPTER names (CI runs it on Express, the suite's other
+ * runs being on Fastify).
  */
 export const SECURITY_E2E_FILES = [
   'test/auth-tokens.e2e-spec.ts',
@@ -21,6 +23,12 @@ export const SECURITY_E2E_FILES = [
   'test/request-protection.e2e-spec.ts',
   'test/fuzz.e2e-spec.ts',
   'test/api-docs.e2e-spec.ts',
+  'test/saml.e2e-spec.ts',
+  'test/oauth-server.e2e-spec.ts',
+  'test/oauth-resource-server.e2e-spec.ts',
+  'test/oidc-login.e2e-spec.ts',
+  'test/oauth-end-to-end.e2e-spec.ts',
+  'test/field-encryption.e2e-spec.ts',
 ];
 
 export type CheckName = 'config' | 'lockfile' | 'eslint' | 'e2e' | 'npm-audit';
@@ -105,7 +113,7 @@ function checkE2e(): CheckResult {
   const tests = /Tests:\s+(.*)/.exec(r.out)?.[1]?.trim() ?? 'no summary';
   const failed = r.code !== 0;
   const findings: Finding[] = failed ? [{ level: 'error', message: `jest exited ${r.code ?? 'by timeout'}: ${tests}` }] : [{ level: 'info', message: tests }];
-  return fromFindings('e2e', `Security e2e suite (${SECURITY_E2E_FILES.length} files)`, findings, started, tests);
+  return fromFindings('e2e', `Security e2e suite (${SECURITY_E2E_FILES.length} files, ${process.env.HTTP_ADAPTER ?? 'fastify'})`, findings, started, tests);
 }
 
 function checkNpmAudit(): CheckResult {

@@ -92,8 +92,8 @@ describe('API documentation (e2e)', () => {
     expect(s.oauth2).toMatchObject({
       type: 'oauth2',
       flows: {
-        authorizationCode: { authorizationUrl: 'http://127.0.0.1:3001/auth', tokenUrl: 'http://127.0.0.1:3001/token' },
-        clientCredentials: { tokenUrl: 'http://127.0.0.1:3001/token' },
+        authorizationCode: { authorizationUrl: 'http://127.0.0.1:3001/oidc/auth', tokenUrl: 'http://127.0.0.1:3001/oidc/token' },
+        clientCredentials: { tokenUrl: 'http://127.0.0.1:3001/oidc/token' },
       },
     });
     expect(s.openIdConnect).toEqual(expect.objectContaining({ type: 'openIdConnect', openIdConnectUrl: 'http://127.0.0.1:3001/.well-known/openid-configuration' }));

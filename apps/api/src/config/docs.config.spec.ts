@@ -22,8 +22,8 @@ describe('docsConfig', () => {
 
   it('derives the OAuth endpoints from the issuer, each overridable', () => {
     const cfg = load({ API_DOCS_OAUTH_ISSUER: 'https://id.example.com/' });
-    expect(cfg.API_DOCS_OAUTH_AUTHORIZATION_URL).toBe('https://id.example.com/auth');
-    expect(cfg.API_DOCS_OAUTH_TOKEN_URL).toBe('https://id.example.com/token');
+    expect(cfg.API_DOCS_OAUTH_AUTHORIZATION_URL).toBe('https://id.example.com/oidc/auth');
+    expect(cfg.API_DOCS_OAUTH_TOKEN_URL).toBe('https://id.example.com/oidc/token');
     expect(cfg.API_DOCS_OIDC_DISCOVERY_URL).toBe('https://id.example.com/.well-known/openid-configuration');
     expect(load({ API_DOCS_OAUTH_TOKEN_URL: 'https://id.example.com/oauth/token' }).API_DOCS_OAUTH_TOKEN_URL).toBe('https://id.example.com/oauth/token');
   });

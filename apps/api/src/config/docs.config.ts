@@ -50,8 +50,8 @@ export const docsConfig = registerAs('docs', () => {
     API_DOCS_TOKEN: env.API_DOCS_TOKEN,
     API_DOCS_OAUTH_ISSUER: issuer,
     // oidc-provider's default endpoint paths; correct them here when the auth server moves them.
-    API_DOCS_OAUTH_AUTHORIZATION_URL: env.API_DOCS_OAUTH_AUTHORIZATION_URL ?? `${issuer}/auth`,
-    API_DOCS_OAUTH_TOKEN_URL: env.API_DOCS_OAUTH_TOKEN_URL ?? `${issuer}/token`,
+    API_DOCS_OAUTH_AUTHORIZATION_URL: env.API_DOCS_OAUTH_AUTHORIZATION_URL ?? `${issuer}/oidc/auth`,
+    API_DOCS_OAUTH_TOKEN_URL: env.API_DOCS_OAUTH_TOKEN_URL ?? `${issuer}/oidc/token`,
     API_DOCS_OIDC_DISCOVERY_URL: `${issuer}/.well-known/openid-configuration`,
   };
 });
