@@ -24,6 +24,9 @@ export default tseslint.config(
     // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests.
     files: [
       'libs/auth/src/keys/file-key-ring.ts',
+      'libs/field-encryption/src/key-provider.ts',
+      'apps/api/src/config/encryption.config.ts',
+      'apps/auth-server/src/oidc/oidc-keys.ts',
       'libs/database/src/embedded-registry.ts',
       'libs/database/src/migrator.ts',
       'apps/api/src/common/http-platform.ts',
