@@ -22,11 +22,12 @@ export default tseslint.config(
   {
     // Paths from the operator's configuration or the repository, never from a request: key ring and
     // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests;
-    // the field-encryption key ring file (ENCRYPTION_KEYS_FILE).
+    // the field-encryption key ring file (ENCRYPTION_KEYS_FILE), the auth server's JWKS file (OIDC_JWKS_FILE).
     files: [
       'libs/auth/src/keys/file-key-ring.ts',
       'libs/field-encryption/src/key-provider.ts',
       'apps/api/src/config/encryption.config.ts',
+      'apps/auth-server/src/oidc/oidc-keys.ts',
       'libs/database/src/embedded-registry.ts',
       'libs/database/src/migrator.ts',
       'apps/api/src/common/http-platform.ts',

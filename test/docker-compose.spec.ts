@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { COMPOSE_ENV_FILE, COMPOSE_SECRETS_MOUNT, SECRET_FILES } from '../scripts/secrets';
 
 // Docker does not run on the project's machines; this keeps the file valid
 // and its wiring right for the users who have it.
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(__dirname, '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { healthcheck?: { test: unknown }; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; ports?: string[] }>;
+    services: Record<string, { healthcheck?: { test: unknown }; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; ports?: string[]; env_file?: string[]; volumes?: string[] }>;
   };
 
   it('runs postgres, redis, api and auth-server, each with a health check', () => {
@@ -32,5 +33,19 @@ describe('docker-compose.yml', () => {
     for (const service of Object.values(compose.services)) {
       for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
     }
+  });
+
+  // Which variables each app needs in production is proven in scripts/secrets-init.spec.ts, which runs
+  // both apps' config validation on this file's environment plus what `npm run secrets:init` makes.
+  it('gives both apps the secrets of npm run secrets:init: the env file, and the key files mounted read-only', () => {
+    for (const app of ['api', 'auth-server']) {
+      const service = compose.services[app];
+      expect([app, service?.env_file]).toEqual([app, [`secrets/${COMPOSE_ENV_FILE}`]]);
+      expect([app, service?.volumes]).toEqual([app, [`./secrets:${COMPOSE_SECRETS_MOUNT}:ro`]]);
+    }
+    const fileVariables = Object.fromEntries(
+      ['api', 'auth-server'].flatMap((app) => Object.entries(compose.services[app]?.environment ?? {}).filter(([name]) => name.endsWith('_FILE'))),
+    );
+    expect(fileVariables).toEqual(Object.fromEntries(Object.entries(SECRET_FILES).map(([name, file]) => [name, `${COMPOSE_SECRETS_MOUNT}/${file}`])));
   });
 });
