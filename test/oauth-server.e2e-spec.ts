@@ -288,6 +288,55 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     expect(ok.res.status).toBe(303);
   });
 
+  // PostgreSQL text cannot hold U+0000: a NUL that reaches a query would be a
+  // 500. The protocol endpoints are oidc-provider's own (not Nest's pipes), so
+  // each is probed here; the forms go through the API's input checks.
+  it('a NUL or bytes that are not UTF-8 in protocol parameters and form fields are a 4xx, never a 5xx', async () => {
+    // Already percent-encoded: a NUL, the UTF-8 bytes of a lone surrogate, a byte that starts no UTF-8 character.
+    const BAD = ['a%00b', '%ED%A0%80', '%FF'];
+    const SERVICE = `Basic ${Buffer.from('demo-service:demo-service-secret').toString('base64')}`;
+    const bytes = (encoded: string) => Buffer.from(encoded.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+    const failures: string[] = [];
+    const post = async (path: string, body: string, authorization?: string) => {
+      const res = await fetch(`${issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+        body,
+      });
+      return res.status;
+    };
+    const expect4xx = (what: string, status: number) => {
+      if (status >= 500 || status < 400) failures.push(`${what} -> ${status}`);
+    };
+    for (const bad of BAD) {
+      expect4xx(`token client_id ${bad}`, await post('/oidc/token', `grant_type=client_credentials&client_id=${bad}&client_secret=x`));
+      expect4xx(`token basic ${bad}`, await post('/oidc/token', 'grant_type=client_credentials', `Basic ${Buffer.concat([bytes(bad), Buffer.from(':y')]).toString('base64')}`));
+      expect4xx(`token scope ${bad}`, await post('/oidc/token', `grant_type=client_credentials&scope=${bad}`, SERVICE));
+      expect4xx(`token resource ${bad}`, await post('/oidc/token', `grant_type=client_credentials&resource=${bad}`, SERVICE));
+      expect4xx(`refresh_token ${bad}`, await post('/oidc/token', `grant_type=refresh_token&refresh_token=${bad}`, SERVICE));
+      expect4xx(`code ${bad}`, await post('/oidc/token', `grant_type=authorization_code&client_id=demo-spa&redirect_uri=${encodeURIComponent(SPA_REDIRECT)}&code_verifier=${'x'.repeat(43)}&code=${bad}`));
+      // Introspection of an unknown token is {active:false} and revocation 200 (RFC 7662, RFC 7009): never a 5xx.
+      for (const endpoint of ['/oidc/token/introspection', '/oidc/token/revocation']) {
+        const status = await post(endpoint, `token=${bad}&token_type_hint=${bad}`, SERVICE);
+        if (status >= 500) failures.push(`${endpoint} ${bad} -> ${status}`);
+      }
+      const auth = await send(new CookieJar(), `/oidc/auth?client_id=${bad}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(SPA_REDIRECT)}`);
+      expect4xx(`auth client_id ${bad}`, auth.res.status);
+      expect4xx(`interaction uid ${bad}`, (await send(new CookieJar(), `/interaction/${bad}`)).res.status);
+      const jar = new CookieJar();
+      const { interaction, page } = await startLogin(jar);
+      const form = await fetch(new URL(`${interaction}/login`, issuer), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: `email=${bad}&password=${encodeURIComponent(DEMO_PASSWORD)}&csrf=${encodeURIComponent(csrfOf(page.text))}`,
+      });
+      expect4xx(`sign-in email ${bad}`, form.status);
+    }
+    expect(failures).toEqual([]);
+    expect((await fetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(200);
+  });
+
   it('the sign-in form has the API login limits: 5 failures per account, then even the right password waits', async () => {
     const jar = new CookieJar();
     const { interaction, page } = await startLogin(jar);
@@ -379,8 +428,9 @@ describe('OAuth 2.0 / OpenID Connect authorization server (e2e)', () => {
     const jar = new CookieJar();
     const { interaction, page } = await startLogin(jar);
     const csrf = csrfOf(page.text);
-    // 5 failures were counted for this address by the per-account test above; 15 more reach 20.
-    for (let i = 0; i < 15; i++) {
+    // Counted already for this address: 5 failures by the per-account test above, and 2 by the
+    // text probe (an email of U+FFFD, from bytes that are not UTF-8, is an ordinary failed sign-in). 13 more reach 20.
+    for (let i = 0; i < 13; i++) {
       const failed = await send(jar, `${interaction}/login`, { email: `nobody-${i}@example.com`, password: 'wrong-password', csrf });
       expect(failed.res.status).toBe(401);
     }

@@ -49,6 +49,16 @@ function key(id: string): string {
 }
 
 /**
+ * Whether a value a client sent can be looked up as text at all. oidc-provider
+ * hands client ids, uids and user codes straight from the request, and
+ * PostgreSQL refuses U+0000 in text with an error (a 500): such a value
+ * cannot name a stored row, so it is simply not found.
+ */
+function lookupable(value: unknown, maxLength = 1000): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && !value.includes('\u0000');
+}
+
+/**
  * oidc-provider storage on Prisma (PGlite or PostgreSQL): every kind in the
  * `oidc_payloads` table, clients from `oauth_clients` (read only: clients are
  * managed by `npm run oauth:client`).
@@ -86,10 +96,12 @@ export class PrismaOidcAdapter implements OidcAdapter {
   }
 
   async findByUid(uid: string): Promise<OidcPayload | undefined> {
+    if (!lookupable(uid)) return undefined;
     return this.live(await this.prisma.oidcPayload.findFirst({ where: { type: this.name, uid } }));
   }
 
   async findByUserCode(userCode: string): Promise<OidcPayload | undefined> {
+    if (!lookupable(userCode)) return undefined;
     return this.live(await this.prisma.oidcPayload.findFirst({ where: { type: this.name, userCode } }));
   }
 
@@ -115,7 +127,7 @@ export class PrismaOidcAdapter implements OidcAdapter {
   }
 
   private async findClient(id: string): Promise<OidcPayload | undefined> {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 100) return undefined;
+    if (!lookupable(id, 100)) return undefined;
     const row = await this.prisma.oAuthClient.findUnique({ where: { id } });
     if (!row || row.revokedAt) return undefined;
     const metadata = { ...(row.metadata as OidcPayload) };
