@@ -1,7 +1,9 @@
-import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { AUTH_CACHE_BUS, type AuthCacheBus, MemoryAuthCacheBus, RedisAuthCacheBus } from '@bastion/auth';
 import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
+import { cacheConfig } from '../config';
 import { PrincipalCache } from './principal-cache.service';
 
 /**
@@ -14,9 +16,16 @@ import { PrincipalCache } from './principal-cache.service';
   providers: [
     {
       provide: AUTH_CACHE_BUS,
-      inject: [REDIS_CLIENT],
-      useFactory: (redis: Redis | null): AuthCacheBus => {
-        if (!redis) return new MemoryAuthCacheBus();
+      inject: [REDIS_CLIENT, cacheConfig.KEY],
+      useFactory: (redis: Redis | null, cache: ConfigType<typeof cacheConfig>): AuthCacheBus => {
+        if (!redis) {
+          if (cache.perProcessStateOnSharedDatabase) {
+            new Logger('AuthCache').warn(
+              'REDIS_URL is not set: token revocations, failed-login counts, rate limits and the auth and policy caches are kept by this process only. Run one API instance on this database, or set REDIS_URL.',
+            );
+          }
+          return new MemoryAuthCacheBus();
+        }
         const bus = new RedisAuthCacheBus(redis as never);
         bus.start();
         return bus;

@@ -26,8 +26,12 @@ export const cacheConfig = registerAs('cache', () => {
     }),
     process.env,
   );
-  // PostgreSQL without Redis may mean several instances with no bus between
-  // them: there the caches stay off unless asked for.
-  const fallback = env.DATABASE_URL && !env.REDIS_URL ? 0 : 30_000;
-  return { AUTH_CACHE_TTL_MS: env.AUTH_CACHE_TTL ?? fallback };
+  // On by default everywhere. Without Redis the bus is this process, like the
+  // token deny list, the login counters and the rate limits: PostgreSQL
+  // without Redis is a one-instance deployment (the app says so at start).
+  return {
+    AUTH_CACHE_TTL_MS: env.AUTH_CACHE_TTL ?? 30_000,
+    /** PostgreSQL without Redis: a database other instances could share, with state they would not. */
+    perProcessStateOnSharedDatabase: Boolean(env.DATABASE_URL) && !env.REDIS_URL,
+  };
 });
