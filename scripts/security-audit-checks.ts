@@ -103,7 +103,7 @@ function keyProblem(fn: () => unknown): string | undefined {
 
 /**
  * Field-encryption keys (apps/api/src/encryption). ASVS v5 13.3.1 and
- * 11.2.x: real random keys from the secret store, the blind index with its
+ * 11.5.1: real random keys from the secret store, the blind index with its
  * own key; production refuses to start without keys, so the lint says it first.
  */
 function lintFieldEncryption(env: Record<string, string | undefined>, deferred: string[], error: Report, info: Note): void {

@@ -9,7 +9,7 @@ export const systemSamlClock: SamlClock = { now: () => Date.now() };
 
 /**
  * Assertion ids already accepted, so that a captured response cannot be
- * posted twice (SAML 2.0 Profiles §4.1.4.5, ASVS v5 10.x one-time use).
+ * posted twice (SAML 2.0 Profiles §4.1.4.5, ASVS v5 6.8.3 one-time use).
  * Shared between instances when it lives in Redis.
  */
 export interface SamlReplayCache {

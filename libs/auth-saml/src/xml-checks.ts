@@ -13,7 +13,7 @@ const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
-/** Signature algorithms accepted: SHA-256 or stronger, never SHA-1 (ASVS v5 11.x; NIST SP 800-131A). */
+/** Signature algorithms accepted: SHA-256 or stronger, never SHA-1 (ASVS v5 11.4.3; NIST SP 800-131A). */
 export const ALLOWED_SIGNATURE_ALGORITHMS: readonly string[] = [
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
@@ -97,7 +97,7 @@ function attr(node: XNode, name: string): string | undefined {
  * Assertion, SHA-256 signature and digest algorithms. Each step is named below.
  */
 export function inspectResponse(value: unknown, maxBase64Length: number): InspectedResponse {
-  // Step: presence and size before decoding (ASVS v5 1.x input limits; the body limit alone allows more).
+  // Step: presence and size before decoding (ASVS v5 2.2.1 input limits; the body limit alone allows more).
   if (typeof value !== 'string' || value.length === 0) throw new SamlError('ERR_SAML_MALFORMED', 'SAMLResponse is required');
   if (value.length > maxBase64Length) throw new SamlError('ERR_SAML_TOO_LARGE', `SAMLResponse is longer than ${maxBase64Length} characters`);
   // Step: strict base64 (SAML Bindings §3.5.4): Buffer.from would skip junk silently.

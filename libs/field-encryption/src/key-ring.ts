@@ -24,7 +24,7 @@ export const KID_PATTERN = /^[A-Za-z0-9-]{1,32}$/;
  * Refuses a key that is not 32 bytes, or that looks like a placeholder (one
  * byte repeated, or very few distinct bytes: `AAAA…`, all zeros, a word
  * padded out). 32 random bytes have ~30 distinct values; 12 leaves a wide
- * margin. OWASP ASVS 6.2.5 / 6.4.1: keys come from a CSPRNG and are managed, not typed in.
+ * margin. OWASP ASVS 11.5.1 / 13.3.1: keys come from a CSPRNG and are managed, not typed in.
  */
 export function checkKeyBytes(key: Buffer, label: string): void {
   if (key.length !== 32) {

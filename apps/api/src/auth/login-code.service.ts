@@ -18,7 +18,7 @@ function digest(code: string): string {
  * carries the code; the app POSTs it to `/v1/auth/login-code` for the token
  * pair. A code is 256 random bits, stored only as SHA-256, valid for 60 s,
  * and redeemed at most once (RFC 9700 §2.1.2 / §4.2.4: nothing that grants
- * access in a URL; ASVS v5 7.2.x: single-use, short-lived).
+ * access in a URL; ASVS v5 10.4.2 / 10.4.3, as for an authorization code: single-use, short-lived).
  */
 @Injectable()
 export class LoginCodeService {

@@ -12,7 +12,7 @@ import { ProblemDetailsFilter, ProblemException } from '@bastion/problem-details
  * log line with the request id, and a count on /metrics
  * (`field_integrity_failures_total`) for alerting. The response never holds a
  * plaintext: the read stopped before anything was returned.
- * OWASP ASVS 6.2.2 (authenticated encryption), 7.1.2 (log security events).
+ * OWASP ASVS 11.3.3 (authenticated encryption), 16.3.4 (log security control failures).
  */
 @Catch(FieldEncryptionError)
 export class FieldIntegrityFilter extends ProblemDetailsFilter {
