@@ -93,6 +93,23 @@ describe('request protection (e2e)', () => {
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    // The same answer on Fastify and Express, and the document unchanged: Express used to run a
+    // PATCH with a text/plain, multipart or empty body as if no body was sent (200, nothing done),
+    // and Fastify read text/plain as a string.
+    it.each([
+      ['text/plain', { 'content-type': 'text/plain' }, '{"title":"changed"}', 415],
+      ['multipart', { 'content-type': 'multipart/form-data; boundary=xx' }, '--xx\r\nContent-Disposition: form-data; name="title"\r\n\r\nchanged\r\n--xx--\r\n', 415],
+      ['a JSON media type the API does not speak', { 'content-type': 'application/vnd.api+json' }, '{"title":"changed"}', 415],
+      ['an empty JSON body', { 'content-type': 'application/json' }, '', 400],
+      ['JSON null', { 'content-type': 'application/json' }, 'null', 400],
+      ['a JSON array', { 'content-type': 'application/json' }, '[{"title":"changed"}]', 400],
+    ])('a PATCH with %s is refused and changes nothing', async (_name, headers, raw, status) => {
+      const before = await call(api.url, 'GET', `/v1/documents/${ACME_DOC}`, { token });
+      const res = await fetch(`${api.url}/v1/documents/${ACME_DOC}`, { method: 'PATCH', headers: { ...headers, authorization: `Bearer ${token}` }, body: raw });
+      expectProblem({ status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }, status);
+      expect((await call(api.url, 'GET', `/v1/documents/${ACME_DOC}`, { token })).body).toEqual(before.body);
+    });
+
     it.each([
       ['__proto__', '{"__proto__":{"isAdmin":true},"email":"a@example.com","password":"x"}'],
       ['constructor', '{"constructor":{"prototype":{"isAdmin":true}},"email":"a@example.com","password":"x"}'],

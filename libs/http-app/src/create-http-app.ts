@@ -1,7 +1,13 @@
 import type { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
+import typeis from 'type-is';
+
+/** The body types both adapters read (Fastify's own JSON parser and the form parser the app registers, Express's body-parser). */
+const PARSED_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** The HTTP servers Nest can run on. */
 export type HttpAdapterName = 'fastify' | 'express';
@@ -104,9 +110,21 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
       ...(requestId ? { genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']) } : {}),
     } as never);
     const app = await NestFactory.create(root, adapter as never, common);
+    type Reply = { header(k: string, v: string): void };
+    const fastify = (
+      app as unknown as {
+        getHttpAdapter(): {
+          getInstance(): { addHook(name: string, hook: (req: { id: string }, reply: Reply, done: () => void) => void): void; removeContentTypeParser(type: string): void };
+        };
+      }
+    )
+      .getHttpAdapter()
+      .getInstance();
+    // Fastify reads text/plain bodies as strings by default; Express does not.
+    // JSON and forms only, on both: any other body is a 415.
+    fastify.removeContentTypeParser('text/plain');
     if (requestId) {
-      const fastify = (app as unknown as { getHttpAdapter(): { getInstance(): { addHook(name: string, hook: (req: { id: string }, reply: { header(k: string, v: string): void }, done: () => void) => void): void } } }).getHttpAdapter().getInstance();
-      fastify.addHook('onRequest', (req: { id: string }, reply: { header(k: string, v: string): void }, done: () => void) => {
+      fastify.addHook('onRequest', (req: { id: string }, reply: Reply, done: () => void) => {
         reply.header('x-request-id', req.id);
         done();
       });
@@ -136,6 +154,23 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     // also takes a bare value; a DTO refuses one either way).
     express.useBodyParser('json', { limit: bodyLimit, strict: true } as never);
     express.useBodyParser('urlencoded', { limit: bodyLimit });
+    // Express leaves a body of any other type unread and lets the route run
+    // as if none was sent; Fastify answers 415. Same answer on both: a body
+    // the parsers above do not read is refused before any handler sees it.
+    express.use((req: IncomingMessage, _res: unknown, next: (error?: unknown) => void) => {
+      if (typeis.hasBody(req) && !typeis(req, PARSED_TYPES)) {
+        next(Object.assign(new Error('unsupported media type'), { status: 415, type: 'content-type.unsupported' }));
+        return;
+      }
+      // Fastify refuses a JSON content type with an empty body; body-parser passes {} on
+      // (type-is counts `Content-Length: 0` as a body).
+      const empty = !typeis.hasBody(req) || req.headers['content-length'] === '0';
+      if (BODY_METHODS.has(req.method ?? '') && empty && typeis.is(req.headers['content-type'] ?? '', ['application/json'])) {
+        next(Object.assign(new Error('empty JSON body'), { status: 400, type: 'entity.empty' }));
+        return;
+      }
+      next();
+    });
     express.set('trust proxy', trustProxy);
     express.disable('x-powered-by');
     return app;

@@ -15,6 +15,8 @@ const CLIENT_ERROR_DETAILS: Record<string, string> = {
   'entity.too.large': 'The body is too large',
   'encoding.unsupported': 'The body encoding is not supported',
   'charset.unsupported': 'The body charset is not supported',
+  'content-type.unsupported': 'The content type is not supported',
+  'entity.empty': 'The body is empty but content-type is application/json',
   'request.aborted': 'The request was aborted',
   FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty but content-type is application/json',

@@ -78,6 +78,18 @@ describe('JsonShapePipe', () => {
     expect(refusal(new JsonShapePipe({ strictText: false }), { title: 'a\u0000b\ud800' }, body)).toBeNull();
   });
 
+  it('wants an object where a whole body is bound to a DTO class, whatever the DTO makes optional', () => {
+    class PatchDto {
+      title?: string;
+    }
+    const dto: ArgumentMetadata = { type: 'body', metatype: PatchDto };
+    for (const value of [undefined, null, 'x', 1, true, [], [{ title: 'a' }]]) expect(refusal(pipe, value, dto)).toBe('The body must be a JSON object');
+    expect(refusal(pipe, {}, dto)).toBeNull();
+    // A named part of the body, or a body not bound to a class, is the DTO's or the handler's business.
+    expect(refusal(pipe, undefined, { type: 'body', data: 'title', metatype: String })).toBeNull();
+    expect(refusal(pipe, null, { type: 'body', metatype: Object })).toBeNull();
+  });
+
   it('refuses a bound that is not a whole number >= 1', () => {
     expect(() => new JsonShapePipe({ maxDepth: 0 })).toThrow('validation option "maxDepth" must be a whole number >= 1');
   });

@@ -32,6 +32,16 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 const NOT_STORABLE = /[\u0000\uD800-\uDFFF]/u;
 
+const NOT_DTOS = new Set<unknown>([Object, String, Number, Boolean, Array, Buffer]);
+
+function isDtoClass(metatype: unknown): boolean {
+  return typeof metatype === 'function' && !NOT_DTOS.has(metatype);
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function refuse(detail: string): never {
   throw new BadRequestException({ message: detail, code: 'ERR_REQUEST_SHAPE' });
 }
@@ -72,6 +82,12 @@ export class JsonShapePipe implements PipeTransform {
   }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // A whole body bound to a DTO class must be an object: Nest's
+    // ValidationPipe turns null and a missing body into {}, so a PATCH whose
+    // fields are all optional would otherwise answer 200 to no body at all.
+    if (metadata.type === 'body' && metadata.data === undefined && isDtoClass(metadata.metatype) && !isObject(value)) {
+      refuse('The body must be a JSON object');
+    }
     if (metadata.type === 'body') this.checkBody(value);
     // `@Query('name')` hands over one parameter's value(s), `@Query()` the whole query.
     if (metadata.type === 'query') this.checkQuery(metadata.data && value !== undefined ? { [metadata.data]: value } : value);
