@@ -136,6 +136,20 @@ describe('API documentation (e2e)', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('every operation that takes a body documents 415, and answers it to a body that is neither JSON nor a form', async () => {
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const { method, path, op } of operationsOf(doc)) {
+      if (op.requestBody === undefined) continue;
+      checked++;
+      if (!op.responses['415']) mismatches.push(`${method} ${path}: no 415 documented`);
+      const res = await fetch(api.url + path.replace(/\{\w+\}/g, UUID), { method, headers: { 'content-type': 'text/plain' }, body: '{}' });
+      if (res.status !== 415 || !res.headers.get('content-type')?.startsWith('application/problem+json')) mismatches.push(`${method} ${path}: answered ${res.status}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThan(10);
+  });
+
   it('an operation that accepts API keys lists them, and one that does not, does not', async () => {
     const me = doc.paths['/v1/users/me']?.get;
     expect(me?.security).toEqual([{ bearer: [] }, { apiKey: [] }, { oauth2: ['profile:read'] }]);

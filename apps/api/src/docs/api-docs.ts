@@ -41,7 +41,7 @@ const problemRef = { 'application/problem+json': { schema: { $ref: `#/components
  * Applies what holds for every route of the app, so that no controller has
  * to repeat it: public operations get `security: []`; routes that take
  * input answer 400 `ERR_VALIDATION`, routes with a body 413
- * `ERR_BODY_TOO_LARGE`; routes of a deprecated version are `deprecated`.
+ * `ERR_BODY_TOO_LARGE` and 415; routes of a deprecated version are `deprecated`.
  */
 function finish(doc: OpenAPIObject, deprecated: Record<string, VersionDeprecation>): OpenAPIObject {
   for (const { path, op } of operationsOf(doc)) {
@@ -54,10 +54,17 @@ function finish(doc: OpenAPIObject, deprecated: Record<string, VersionDeprecatio
     }
     const takesInput = (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined;
     if (takesInput && !op.responses['400']) {
-      op.responses['400'] = { description: 'Invalid input (`ERR_VALIDATION`, one entry per field in `errors`).', content: problemRef };
+      op.responses['400'] = {
+        description:
+          'Invalid input: `ERR_VALIDATION` (one entry per field in `errors`), or `ERR_REQUEST_SHAPE` (too deep, too long, a forbidden key, a NUL or lone surrogate in a string, a body that is not a JSON object).',
+        content: problemRef,
+      };
     }
     if (op.requestBody !== undefined && !op.responses['413']) {
       op.responses['413'] = { description: 'Body over the route\'s limit (`ERR_BODY_TOO_LARGE`).', content: problemRef };
+    }
+    if (op.requestBody !== undefined && !op.responses['415']) {
+      op.responses['415'] = { description: 'A body that is neither JSON nor a form (`application/x-www-form-urlencoded`).', content: problemRef };
     }
     const version = /^\/v(\d+)\//.exec(path)?.[1];
     const policy = version ? deprecated[version] : undefined;
