@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse } from 'yaml';
+import { withExactEnv } from '@bastion/config';
 import { FileKeyRing, systemClock } from '@bastion/auth';
 import { FileKeyProvider } from '@bastion/field-encryption';
 import { validateApiEnvironment } from '../apps/api/src/config';
@@ -23,16 +24,6 @@ function containerEnv(service: string, dir: string, withEnvFile = true): Record<
   return withEnvFile ? { ...parseDotenv(readFileSync(join(dir, COMPOSE_ENV_FILE))), ...env } : env;
 }
 
-/** Runs `fn` with exactly `env` as process.env, then puts the old one back. */
-function withEnv<T>(env: Record<string, string>, fn: () => T): T {
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    return fn();
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe('npm run secrets:init', () => {
   let dir: string;
@@ -59,8 +50,8 @@ describe('npm run secrets:init', () => {
   });
 
   it('passes the production config of the api and the auth server as compose runs them', () => {
-    expect(() => withEnv(containerEnv('api', dir), validateApiEnvironment)).not.toThrow();
-    expect(() => withEnv(containerEnv('auth-server', dir), validateAuthServerEnvironment)).not.toThrow();
+    expect(() => withExactEnv(containerEnv('api', dir), validateApiEnvironment)).not.toThrow();
+    expect(() => withExactEnv(containerEnv('auth-server', dir), validateAuthServerEnvironment)).not.toThrow();
   });
 
   it('writes key files the apps open in production (never creating one)', async () => {
@@ -75,8 +66,8 @@ describe('npm run secrets:init', () => {
   it('is refused in production without the generated secrets', () => {
     const empty = mkdtempSync(join(tmpdir(), 'bastion-no-secrets-'));
     try {
-      expect(() => withEnv(containerEnv('api', empty, false), validateApiEnvironment)).toThrow(/ENCRYPTION_KEYS_FILE/);
-      expect(() => withEnv(containerEnv('auth-server', empty, false), validateAuthServerEnvironment)).toThrow(/OIDC_COOKIE_KEYS/);
+      expect(() => withExactEnv(containerEnv('api', empty, false), validateApiEnvironment)).toThrow(/ENCRYPTION_KEYS_FILE/);
+      expect(() => withExactEnv(containerEnv('auth-server', empty, false), validateAuthServerEnvironment)).toThrow(/OIDC_COOKIE_KEYS/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

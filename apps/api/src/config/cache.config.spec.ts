@@ -1,14 +1,7 @@
+import { withExactEnv } from '@bastion/config';
 import { cacheConfig } from './cache.config';
 
-function load(env: Record<string, string>) {
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    return cacheConfig();
-  } finally {
-    process.env = saved;
-  }
-}
+const load = (env: Record<string, string>) => withExactEnv(env, () => cacheConfig());
 
 describe('cache config', () => {
   it('caches for 30 s by default on every storage, and flags PostgreSQL without Redis as per-process state', () => {

@@ -1,17 +1,8 @@
-import { ConfigError } from '@bastion/config';
+import { ConfigError, withExactEnv } from '@bastion/config';
 import { docsConfig } from './docs.config';
 import { isPlaceholderSecret } from './placeholder-secret';
 
-function load(env: Record<string, string | undefined>) {
-  const saved = { ...process.env };
-  for (const k of ['NODE_ENV', 'API_DOCS', 'API_DOCS_TOKEN', 'API_DOCS_OAUTH_ISSUER', 'API_DOCS_OAUTH_AUTHORIZATION_URL', 'API_DOCS_OAUTH_TOKEN_URL']) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    return docsConfig();
-  } finally {
-    process.env = saved;
-  }
-}
+const load = (env: Record<string, string>) => withExactEnv(env, () => docsConfig());
 
 describe('docsConfig', () => {
   it('serves the docs by default, but not in production', () => {

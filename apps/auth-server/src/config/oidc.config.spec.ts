@@ -1,14 +1,7 @@
+import { withExactEnv } from '@bastion/config';
 import { oidcConfig } from './oidc.config';
 
-function load(env: Record<string, string>) {
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    return oidcConfig();
-  } finally {
-    process.env = saved;
-  }
-}
+const load = (env: Record<string, string>) => withExactEnv(env, () => oidcConfig());
 
 describe('oidc config', () => {
   it('has embedded-demo defaults: the issuer on loopback, the API as resource, the API login limits', () => {
