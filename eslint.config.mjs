@@ -59,6 +59,18 @@ export default tseslint.config(
     },
   },
   {
+    // class-validator's IsOptional lets null past every rule, and null then reaches the database (a NOT NULL
+    // column: a 500). IsOptionalNotNull (libs/validation) skips the rules only for a property left out.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'class-validator', importNames: ['IsOptional'], message: 'Use IsOptionalNotNull from @bastion/validation: IsOptional lets null past every rule.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

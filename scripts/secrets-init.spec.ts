@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse } from 'yaml';
-import { withExactEnv } from '@bastion/config';
+import { withExactEnv } from '../test/support/exact-env';
 import { FileKeyRing, systemClock } from '@bastion/auth';
 import { FileKeyProvider } from '@bastion/field-encryption';
 import { validateApiEnvironment } from '../apps/api/src/config';

@@ -147,6 +147,73 @@ describe('fuzzing every DTO (e2e)', () => {
     }
   });
 
+  // Every documented operation, bodies built from its own schema: valid values
+  // mixed with hostile ones, so that requests get past the DTO to the service
+  // and the database. New routes are fuzzed without anyone listing them.
+  it('every documented operation never answers 5xx to bodies built from its schema with hostile values', async () => {
+    const doc = (await call(api.url, 'GET', '/docs-json')).body as OpenAPIObject;
+    type Schema = { $ref?: string; type?: string; enum?: unknown[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; format?: string; example?: unknown };
+    const resolve = (schema: Schema | undefined): Schema => (schema?.$ref ? ((doc.components?.schemas?.[schema.$ref.split('/').pop() as string] ?? {}) as Schema) : (schema ?? {}));
+    // A value that fits the schema (its example, an enum member, a value of its type).
+    const fitting = (raw: Schema | undefined, depth = 0): fc.Arbitrary<unknown> => {
+      const schema = resolve(raw);
+      const options: fc.Arbitrary<unknown>[] = [];
+      if (schema.example !== undefined) options.push(fc.constant(schema.example));
+      if (schema.enum) options.push(fc.constantFrom(...schema.enum));
+      else if (schema.type === 'string' && schema.format === 'date-time') options.push(fc.date({ min: new Date(), max: new Date(Date.now() + 300 * 86_400_000), noInvalidDate: true }).map((d) => d.toISOString()));
+      else if (schema.type === 'string' && schema.example === undefined) options.push(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }));
+      else if (schema.type === 'integer') options.push(fc.integer({ min: 1, max: 1000 }));
+      else if (schema.type === 'number') options.push(fc.double({ min: 0, max: 1000, noNaN: true }));
+      else if (schema.type === 'boolean') options.push(fc.boolean());
+      else if (schema.type === 'array' && depth < 3) options.push(fc.array(fitting(schema.items, depth + 1), { minLength: 1, maxLength: 3 }));
+      else if (schema.properties && depth < 3) options.push(fittingBody(schema, depth + 1));
+      return options.length ? fc.oneof(...options) : hostile;
+    };
+    const fittingBody = (schema: Schema, depth = 0): fc.Arbitrary<Record<string, unknown>> =>
+      fc.record(Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, prop]) => [name, fitting(prop, depth)])), {
+        requiredKeys: (schema.required ?? []).filter((name) => name in (schema.properties ?? {})),
+      }) as fc.Arbitrary<Record<string, unknown>>;
+    // Fitting bodies, fitting bodies with one field made hostile, and hostile bodies of the right keys.
+    const bodyOf = (schema: Schema): fc.Arbitrary<unknown> => {
+      const keys = Object.keys(schema.properties ?? {});
+      const oneHostile = keys.length
+        ? fc.tuple(fittingBody(schema), fc.constantFrom(...keys), text).map(([body, key, value]) => ({ ...body, [key]: value }))
+        : fittingBody(schema);
+      return fc.oneof({ weight: 2, arbitrary: fittingBody(schema) }, { weight: 2, arbitrary: oneHostile }, { weight: 1, arbitrary: shaped(keys.length ? keys : ['x']) });
+    };
+    const UUID = '0b6c3c8e-0000-4000-8000-000000000002';
+    // Left out, with the reason: a valid body (the schema's example is the demo password) would change the admin's
+    // password, which the seed does not reset for the next test file on a shared PostgreSQL. Fuzzed above instead.
+    const LEFT_OUT = new Set(['PUT /v1/users/me/password']);
+    let admin = (await login(api.url, 'admin@example.com')).accessToken;
+    let reached = 0;
+    let operations = 0;
+    for (const { method, path, op } of operationsOf(doc)) {
+      const content = (op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)?.content;
+      const schema = content?.['application/json']?.schema;
+      if (!schema || LEFT_OUT.has(`${method} ${path}`)) continue;
+      operations++;
+      const url = path.replace(/\{(\w+)\}/g, UUID);
+      await fc.assert(
+        fc.asyncProperty(bodyOf(resolve(schema)), async (body) => {
+          let res = await call(api.url, method, url, { body, token: admin });
+          // A fuzzed logout may end the admin's session: sign in again and go on.
+          if (res.status === 401 && res.body?.code !== 'ERR_AUTH_INVALID_CREDENTIALS' && res.body?.code !== 'ERR_AUTH_REFRESH_INVALID') {
+            admin = (await login(api.url, 'admin@example.com')).accessToken;
+            res = await call(api.url, method, url, { body, token: admin });
+          }
+          // Past the DTO: answered by the service (a success, a 404 from the database, a refusal of its own).
+          if (res.status !== 400) reached++;
+          expect(res.status).toBeLessThan(500);
+        }),
+        { numRuns: 25 },
+      );
+    }
+    expect(operations).toBeGreaterThan(10);
+    // Many generated bodies are valid (40-50 % in trial runs): services and the database were reached, not only the DTOs.
+    expect(reached).toBeGreaterThan(operations * 25 * 0.3);
+  });
+
   it('the server is still healthy afterwards', async () => {
     expect((await call(api.url, 'GET', '/health/ready')).status).toBe(200);
   });

@@ -1,8 +1,9 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
 import { CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { Inject } from '@nestjs/common';
 import { Secured } from '../docs/api-docs.decorators';
 import { AuditEventPageSchema } from '../docs/response-schemas';
@@ -11,35 +12,35 @@ import { ApiOkResponse, ApiPropertyOptional } from '@nestjs/swagger';
 /** `GET /v1/audit-events` query. */
 export class AuditEventsQuery {
   @ApiPropertyOptional({ example: 'auth.login' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'action is an event name such as auth.login' })
   action?: string;
 
   @ApiPropertyOptional({ enum: ['success', 'failure', 'denied'] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['success', 'failure', 'denied'])
   outcome?: 'success' | 'failure' | 'denied';
 
   @ApiPropertyOptional({ description: 'Actor id (a user id)' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'actor is an actor id' })
   actor?: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Inclusive' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Date)
   @IsDate()
   from?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Exclusive' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Date)
   @IsDate()
   to?: Date;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -47,7 +48,7 @@ export class AuditEventsQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(/^\d{1,15}$/, { message: 'cursor is a cursor from a previous page' })
   cursor?: string;
 }

@@ -1,8 +1,9 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
 
 import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService } from '@bastion/database';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
 import { tenantOf } from './tenant';
@@ -13,7 +14,7 @@ import { ApiBody, ApiOkResponse, ApiParam, ApiProperty, ApiPropertyOptional } fr
 /** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
 export class ReplacePolicyDto {
   @ApiPropertyOptional({ type: 'array', items: { $ref: '#/components/schemas/PolicyRule' } })
-  @IsOptional()
+  @IsOptionalNotNull()
   rules?: unknown;
 }
 
@@ -28,7 +29,7 @@ export class ExplainQuery {
   subject!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A row to decide about; without it, the decision for the subject type.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   id?: string;
 }

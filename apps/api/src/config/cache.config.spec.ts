@@ -1,4 +1,4 @@
-import { withExactEnv } from '@bastion/config';
+import { withExactEnv } from '../../../../test/support/exact-env';
 import { cacheConfig } from './cache.config';
 
 const load = (env: Record<string, string>) => withExactEnv(env, () => cacheConfig());

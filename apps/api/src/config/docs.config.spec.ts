@@ -1,4 +1,5 @@
-import { ConfigError, withExactEnv } from '@bastion/config';
+import { ConfigError } from '@bastion/config';
+import { withExactEnv } from '../../../../test/support/exact-env';
 import { docsConfig } from './docs.config';
 import { isPlaceholderSecret } from './placeholder-secret';
 

@@ -1,6 +1,7 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { SCOPES, type Scope } from '../../auth/scopes';
 
 /** `POST /v1/api-keys`. */
@@ -22,14 +23,14 @@ export class CreateApiKeyDto {
 
   /** Requests per minute for this key, below or above the API's per-client default. */
   @ApiPropertyOptional({ minimum: 1, maximum: 10_000, example: 60 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10_000)
   rateLimitPerMinute?: number;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', example: '2027-01-01T00:00:00Z' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Date)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: Date;

@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 
 const CLASSIFICATIONS = ['public', 'internal', 'confidential'] as const;
 
@@ -17,7 +18,7 @@ export class CreateDocumentDto {
   body!: string;
 
   @ApiPropertyOptional({ enum: CLASSIFICATIONS, example: 'internal', default: 'internal' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(CLASSIFICATIONS, { message: `classification must be one of: ${CLASSIFICATIONS.join(', ')}` })
   classification?: (typeof CLASSIFICATIONS)[number];
 }

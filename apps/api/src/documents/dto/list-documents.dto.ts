@@ -1,11 +1,12 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min } from 'class-validator';
 
 /** `GET /v1/documents?page=&pageSize=`: offset pages. */
 export class ListDocumentsV1Query {
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 10_000, default: 1, example: 1 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -13,7 +14,7 @@ export class ListDocumentsV1Query {
   page?: number;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20, example: 20 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -24,7 +25,7 @@ export class ListDocumentsV1Query {
 /** `GET /v2/documents?limit=&cursor=`: keyset pages, stable under inserts. */
 export class ListDocumentsV2Query {
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20, example: 20 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -32,7 +33,7 @@ export class ListDocumentsV2Query {
   limit?: number;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page; opaque.', pattern: '^[A-Za-z0-9_-]{10,200}$' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(/^[A-Za-z0-9_-]{10,200}$/, { message: 'cursor is not a cursor from a previous page' })
   cursor?: string;
 }

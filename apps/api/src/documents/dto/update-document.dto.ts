@@ -1,28 +1,29 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** `PATCH /v1/documents/:id`: only these fields exist for a client; each is checked against the ability too. */
 export class UpdateDocumentDto {
   @ApiPropertyOptional({ example: 'Q3 roadmap (final)', minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   title?: string;
 
   @ApiPropertyOptional({ example: 'Updated text.', maxLength: 50_000 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(50_000)
   body?: string;
 
   @ApiPropertyOptional({ enum: ['public', 'internal', 'confidential'], example: 'confidential' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['public', 'internal', 'confidential'])
   classification?: 'public' | 'internal' | 'confidential';
 
   @ApiPropertyOptional({ enum: ['draft', 'published'], example: 'published' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['draft', 'published'])
   status?: 'draft' | 'published';
 }

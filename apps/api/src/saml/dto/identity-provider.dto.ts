@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 
 const URL_OPTIONS = { require_protocol: true, protocols: ['https', 'http'], require_tld: false };
 
@@ -30,23 +31,23 @@ export class CreateIdentityProviderDto {
   certificates!: string[];
 
   @ApiPropertyOptional({ description: 'Accept responses the IdP sends unasked (no AuthnRequest of ours): off unless the IdP cannot do SP-initiated sign-in.', example: false })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   allowIdpInitiated?: boolean;
 
   /** IdP group name -> role (admin, editor, viewer). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', enum: ['admin', 'editor', 'viewer'] }, description: 'IdP group name -> role.', example: { 'bastion-admins': 'admin', 'bastion-editors': 'editor' } })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   groupRoles?: Record<string, string>;
 
   @ApiPropertyOptional({ enum: ['admin', 'editor', 'viewer'], example: 'viewer' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['admin', 'editor', 'viewer'])
   defaultRole?: 'admin' | 'editor' | 'viewer';
 
   @ApiPropertyOptional({ example: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 }

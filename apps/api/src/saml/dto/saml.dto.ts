@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 
 /** `POST /v1/auth/saml/acs` (form-urlencoded, HTTP-POST binding). Size and content are checked by the SAML lib. */
 export class SamlAcsDto {
@@ -9,7 +10,7 @@ export class SamlAcsDto {
 
   // Echoed by the IdP; not used for redirects (no open redirect).
   @ApiPropertyOptional({ description: 'Echoed by the IdP; ignored (never used as a redirect target).', example: 'xyz' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   RelayState?: string;
 }
@@ -21,7 +22,7 @@ export class SamlLoginQuery {
   tenant!: string;
 
   @ApiPropertyOptional({ description: 'Which of the tenant\'s identity providers (its id, or `env` for the one in SAML_IDP_*); needed when it has several.', example: 'env' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(/^(env|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, { message: 'idp is an identity provider id' })
   idp?: string;
 }

@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PHONE_PATTERN } from './list-users.dto';
 
 /** `PATCH /v1/users/me`: one's own display fields. `role` and the rest are not fields here: sending them is a 400. */
@@ -16,24 +17,24 @@ export class UpdateMeDto {
 /** `PATCH /v1/users/:id` (admins): role, department and status. */
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ['admin', 'editor', 'viewer'], example: 'viewer' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['admin', 'editor', 'viewer'])
   role?: 'admin' | 'editor' | 'viewer';
 
   @ApiPropertyOptional({ example: 'sales', pattern: '^[a-z][a-z0-9-]{1,63}$' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'department must be a lower-case slug' })
   department?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'], example: 'disabled' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
 
   /** Encrypted at rest; admins find users by it (`GET /v1/users?phone=`). */
   @ApiPropertyOptional({ description: 'Encrypted at rest (AES-256-GCM); stored normalised (digits and a leading +). Admins find users by it with `GET /v1/users?phone=`.', example: '+44 20 7946 0000', maxLength: 32 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(32)
   @Matches(PHONE_PATTERN, { message: 'phone must be a phone number (digits, spaces, + . - ( ))' })

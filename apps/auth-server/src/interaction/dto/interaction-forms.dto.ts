@@ -1,8 +1,9 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptionalNotNull } from '@bastion/validation';
+import { IsString, MaxLength } from 'class-validator';
 
 /** Every form posts its CSRF token; a missing one is refused by the controller like a wrong one (403). */
 export class CsrfFormDto {
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(128)
   csrf?: string;
