@@ -1,7 +1,7 @@
 import { IsOptionalNotNull } from '@bastion/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PHONE_PATTERN } from './list-users.dto';
+import { IsPhoneNumber } from './list-users.dto';
 
 /** `PATCH /v1/users/me`: one's own display fields. `role` and the rest are not fields here: sending them is a 400. */
 export class UpdateMeDto {
@@ -35,8 +35,6 @@ export class UpdateUserDto {
   /** Encrypted at rest; admins find users by it (`GET /v1/users?phone=`). */
   @ApiPropertyOptional({ description: 'Encrypted at rest (AES-256-GCM); stored normalised (digits and a leading +). Admins find users by it with `GET /v1/users?phone=`.', example: '+44 20 7946 0000', maxLength: 32 })
   @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(32)
-  @Matches(PHONE_PATTERN, { message: 'phone must be a phone number (digits, spaces, + . - ( ))' })
+  @IsPhoneNumber()
   phone?: string;
 }
