@@ -3,9 +3,12 @@
 // build loads `fs` with a dynamic import (TOOLCHAIN.md).
 const { compilerOptions } = require('./tsconfig.json');
 
-const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
-);
+const moduleNameMapper = {
+  ...Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`])),
+  // Libs write relative imports with their emitted `.js` extension, as Node's
+  // ESM resolution (nodenext) needs; Jest resolves the TypeScript source.
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+};
 
 const common = {
   rootDir: __dirname,

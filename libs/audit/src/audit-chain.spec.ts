@@ -1,6 +1,6 @@
-import { GENESIS_HASH, auditHashMatches, canonicalAuditEncoding, canonicalJson, chainAuditEvents, createAuditHasher } from './audit-chain';
-import { normalizeAuditEvent, type AuditEventInput } from './audit-event';
-import { AuditError } from './errors';
+import { GENESIS_HASH, auditHashMatches, canonicalAuditEncoding, canonicalJson, chainAuditEvents, createAuditHasher } from './audit-chain.js';
+import { normalizeAuditEvent, type AuditEventInput } from './audit-event.js';
+import { AuditError } from './errors.js';
 
 const event: AuditEventInput = {
   action: 'auth.login',

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord } from './audit-event';
-import { optionsError } from './errors';
+import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord } from './audit-event.js';
+import { optionsError } from './errors.js';
 
 /** The `prev_hash` of the first event: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);

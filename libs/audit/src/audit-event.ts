@@ -1,6 +1,6 @@
-import { AuditError } from './errors';
-import { redactDetails, type AuditDetails } from './redact';
-import { storableText, truncateText } from './text';
+import { AuditError } from './errors.js';
+import { redactDetails, type AuditDetails } from './redact.js';
+import { storableText, truncateText } from './text.js';
 
 /** How an attempt ended. `denied`: refused by a policy (authorization, rate limit, network rule). */
 export type AuditOutcome = 'success' | 'failure' | 'denied';

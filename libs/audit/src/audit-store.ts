@@ -1,6 +1,6 @@
-import type { AuditHasher } from './audit-chain';
-import { AUDIT_OUTCOMES, type AuditEventInput, type AuditEventRecord, type AuditOutcome } from './audit-event';
-import { AuditError } from './errors';
+import type { AuditHasher } from './audit-chain.js';
+import { AUDIT_OUTCOMES, type AuditEventInput, type AuditEventRecord, type AuditOutcome } from './audit-event.js';
+import { AuditError } from './errors.js';
 
 /**
  * Where events are chained and kept. `SqlAuditStore` (PostgreSQL or PGlite) and `MemoryAuditStore` (tests) implement

@@ -1,17 +1,17 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Global, Inject, Injectable, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { countRows, openAuditDatabase, pgliteSession } from '../test/pglite-session';
-import type { AuditHasher } from './audit-chain';
-import type { AuditEventInput } from './audit-event';
-import { AuditStore } from './audit-store';
-import { AuditTrail } from './audit-trail.service';
-import { AuditModule } from './audit.module';
-import { validateAuditOptions, type AuditModuleOptions } from './audit.options';
-import { AuditError } from './errors';
-import { MemoryAuditStore } from './memory-audit.store';
-import { SqlAuditStore } from './sql-audit.store';
-import { verifyAuditChain } from './verify-audit-chain';
+import { countRows, openAuditDatabase, pgliteSession } from '../test/pglite-session.js';
+import type { AuditHasher } from './audit-chain.js';
+import type { AuditEventInput } from './audit-event.js';
+import { AuditStore } from './audit-store.js';
+import { AuditTrail } from './audit-trail.service.js';
+import { AuditModule } from './audit.module.js';
+import { validateAuditOptions, type AuditModuleOptions } from './audit.options.js';
+import { AuditError } from './errors.js';
+import { MemoryAuditStore } from './memory-audit.store.js';
+import { SqlAuditStore } from './sql-audit.store.js';
+import { verifyAuditChain } from './verify-audit-chain.js';
 
 const event = (n = 0): AuditEventInput => ({ action: 'auth.login', outcome: 'success', actorType: 'user', actorId: `u${n}`, details: { n } });
 

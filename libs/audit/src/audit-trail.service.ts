@@ -7,12 +7,12 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { normalizeAuditEvent, type AuditEventInput, type NormalizedAuditEvent } from './audit-event';
-import { AUDIT_MODULE_OPTIONS } from './audit.module-definition';
-import type { ResolvedAuditOptions } from './audit.options';
-import { AuditError } from './errors';
-import { EventQueue } from './event-queue';
-import { verifyWithHasher, type AuditVerification } from './verify-audit-chain';
+import { normalizeAuditEvent, type AuditEventInput, type NormalizedAuditEvent } from './audit-event.js';
+import { AUDIT_MODULE_OPTIONS } from './audit.module-definition.js';
+import type { ResolvedAuditOptions } from './audit.options.js';
+import { AuditError } from './errors.js';
+import { EventQueue } from './event-queue.js';
+import { verifyWithHasher, type AuditVerification } from './verify-audit-chain.js';
 
 const WARN_EVERY_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;

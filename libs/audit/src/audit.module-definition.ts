@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { AuditModuleOptions } from './audit.options';
+import type { AuditModuleOptions } from './audit.options.js';
 
 /** Injection token of the validated options ({@link ResolvedAuditOptions}). */
 export const AUDIT_MODULE_OPTIONS = 'BASTION:AUDIT_OPTIONS';

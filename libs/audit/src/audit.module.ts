@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AuditStore } from './audit-store';
-import { AuditTrail } from './audit-trail.service';
-import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule, RAW_AUDIT_OPTIONS } from './audit.module-definition';
-import { validateAuditOptions, type ResolvedAuditOptions } from './audit.options';
+import { AuditStore } from './audit-store.js';
+import { AuditTrail } from './audit-trail.service.js';
+import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule, RAW_AUDIT_OPTIONS } from './audit.module-definition.js';
+import { validateAuditOptions, type ResolvedAuditOptions } from './audit.options.js';
 
 /**
  * The security audit trail: provides {@link AuditTrail} (record events), the {@link AuditStore} it writes to (for the

@@ -1,5 +1,5 @@
-import { MemoryAuditStore } from './memory-audit.store';
-import { validateAuditOptions, type AuditModuleOptions } from './audit.options';
+import { MemoryAuditStore } from './memory-audit.store.js';
+import { validateAuditOptions, type AuditModuleOptions } from './audit.options.js';
 
 const store = new MemoryAuditStore();
 

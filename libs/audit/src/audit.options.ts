@@ -1,6 +1,6 @@
-import { createAuditHasher, type AuditHasher } from './audit-chain';
-import type { AuditStore } from './audit-store';
-import { optionsError } from './errors';
+import { createAuditHasher, type AuditHasher } from './audit-chain.js';
+import type { AuditStore } from './audit-store.js';
+import { optionsError } from './errors.js';
 
 /** A time source, injectable so that tests need not sleep. */
 export interface AuditClock {

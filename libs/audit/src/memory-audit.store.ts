@@ -1,6 +1,6 @@
-import { chainAuditEvents, createAuditHasher, type AuditHasher } from './audit-chain';
-import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord } from './audit-event';
-import { validateChainRange, validateSearchQuery, type AuditSearchPage, type AuditSearchQuery, type AuditStore } from './audit-store';
+import { chainAuditEvents, createAuditHasher, type AuditHasher } from './audit-chain.js';
+import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord } from './audit-event.js';
+import { validateChainRange, validateSearchQuery, type AuditSearchPage, type AuditSearchQuery, type AuditStore } from './audit-store.js';
 
 /**
  * An {@link AuditStore} in this process's memory, for tests and demos: one instance, nothing kept after a restart.

@@ -1,4 +1,4 @@
-import { DETAILS_LIMITS, REDACTED, TRUNCATED, redactDetails } from './redact';
+import { DETAILS_LIMITS, REDACTED, TRUNCATED, redactDetails } from './redact.js';
 
 describe('redactDetails', () => {
   it('redacts secret-looking keys at every depth, whatever the value', () => {

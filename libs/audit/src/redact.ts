@@ -1,4 +1,4 @@
-import { storableText, truncateText } from './text';
+import { storableText, truncateText } from './text.js';
 
 /** A JSON value as `details` holds it after {@link redactDetails}. */
 export type AuditJson = null | boolean | number | string | AuditJson[] | { [key: string]: AuditJson };

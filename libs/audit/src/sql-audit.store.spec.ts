@@ -1,15 +1,15 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { createHash, randomBytes } from 'node:crypto';
-import { countRows, openAuditDatabase, pgliteSession } from '../test/pglite-session';
-import { GENESIS_HASH, canonicalAuditEncoding, createAuditHasher } from './audit-chain';
-import type { AuditEventInput, AuditEventRecord } from './audit-event';
-import type { AuditStore } from './audit-store';
-import { AuditTrail } from './audit-trail.service';
-import { validateAuditOptions } from './audit.options';
-import { AuditError } from './errors';
-import { MemoryAuditStore } from './memory-audit.store';
-import { SqlAuditStore, type AuditSqlSession } from './sql-audit.store';
-import { verifyAuditChain } from './verify-audit-chain';
+import { countRows, openAuditDatabase, pgliteSession } from '../test/pglite-session.js';
+import { GENESIS_HASH, canonicalAuditEncoding, createAuditHasher } from './audit-chain.js';
+import type { AuditEventInput, AuditEventRecord } from './audit-event.js';
+import type { AuditStore } from './audit-store.js';
+import { AuditTrail } from './audit-trail.service.js';
+import { validateAuditOptions } from './audit.options.js';
+import { AuditError } from './errors.js';
+import { MemoryAuditStore } from './memory-audit.store.js';
+import { SqlAuditStore, type AuditSqlSession } from './sql-audit.store.js';
+import { verifyAuditChain } from './verify-audit-chain.js';
 
 const KEY = randomBytes(32);
 

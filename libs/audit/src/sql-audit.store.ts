@@ -1,8 +1,8 @@
-import { chainAuditEvents, createAuditHasher, type AuditHasher } from './audit-chain';
-import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord, type AuditOutcome } from './audit-event';
-import { validateChainRange, validateSearchQuery, type AuditSearchPage, type AuditSearchQuery, type AuditStore } from './audit-store';
-import { AuditError, optionsError } from './errors';
-import type { AuditDetails } from './redact';
+import { chainAuditEvents, createAuditHasher, type AuditHasher } from './audit-chain.js';
+import { normalizeAuditEvent, type AuditEventInput, type AuditEventRecord, type AuditOutcome } from './audit-event.js';
+import { validateChainRange, validateSearchQuery, type AuditSearchPage, type AuditSearchQuery, type AuditStore } from './audit-store.js';
+import { AuditError, optionsError } from './errors.js';
+import type { AuditDetails } from './redact.js';
 
 /** Runs one SQL statement with `$1`… parameters and returns its rows. */
 export interface AuditSqlQuery {

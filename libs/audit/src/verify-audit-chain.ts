@@ -1,5 +1,5 @@
-import { auditHashMatches, createAuditHasher, GENESIS_HASH, type AuditHasher } from './audit-chain';
-import type { AuditStore } from './audit-store';
+import { auditHashMatches, createAuditHasher, GENESIS_HASH, type AuditHasher } from './audit-chain.js';
+import type { AuditStore } from './audit-store.js';
 
 /**
  * What is wrong at the first bad event:

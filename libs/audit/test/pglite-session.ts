@@ -1,8 +1,8 @@
 // The AuditSqlSession of the specs: a real embedded PostgreSQL (PGlite, in memory) behind the two methods the store
 // needs, as an app adapts its own connection.
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { AUDIT_EVENTS_TABLE_SQL } from '../src/audit-events.sql';
-import type { AuditSqlQuery, AuditSqlSession } from '../src/sql-audit.store';
+import { AUDIT_EVENTS_TABLE_SQL } from '../src/audit-events.sql.js';
+import type { AuditSqlQuery, AuditSqlSession } from '../src/sql-audit.store.js';
 
 function over(q: PGlite | Transaction): AuditSqlQuery {
   return { query: async (sql, params) => (await q.query<Record<string, unknown>>(sql, params)).rows };

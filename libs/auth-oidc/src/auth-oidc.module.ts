@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, Module } from '@nestjs/common';
-import { OidcTokenVerifier, type OidcTokenVerifierOptions } from './oidc-token-verifier';
+import { OidcTokenVerifier, type OidcTokenVerifierOptions } from './oidc-token-verifier.js';
 
 export const {
   ConfigurableModuleClass: AuthOidcConfigurableModule,

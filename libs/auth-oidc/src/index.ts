@@ -1,7 +1,7 @@
-export { AuthOidcModule, AUTH_OIDC_MODULE_OPTIONS } from './auth-oidc.module';
-export { OidcTokenVerifier } from './oidc-token-verifier';
-export type { OidcTokenVerifierOptions, VerifiedOidcToken } from './oidc-token-verifier';
-export { resolveIssuer, normalizeTyp } from './oidc-issuer';
-export type { OidcIssuerOptions, ResolvedIssuer } from './oidc-issuer';
-export { OidcTokenError } from './errors';
-export type { OidcTokenErrorCode } from './errors';
+export { AuthOidcModule, AUTH_OIDC_MODULE_OPTIONS } from './auth-oidc.module.js';
+export { OidcTokenVerifier } from './oidc-token-verifier.js';
+export type { OidcTokenVerifierOptions, VerifiedOidcToken } from './oidc-token-verifier.js';
+export { resolveIssuer, normalizeTyp } from './oidc-issuer.js';
+export type { OidcIssuerOptions, ResolvedIssuer } from './oidc-issuer.js';
+export { OidcTokenError } from './errors.js';
+export type { OidcTokenErrorCode } from './errors.js';

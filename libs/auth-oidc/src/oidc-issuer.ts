@@ -1,4 +1,4 @@
-import { OidcTokenError } from './errors';
+import { OidcTokenError } from './errors.js';
 
 const WELL_KNOWN = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 

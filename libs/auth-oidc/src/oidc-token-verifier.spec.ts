@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { OidcTokenError } from './errors';
-import { resolveIssuer } from './oidc-issuer';
-import { OidcTokenVerifier } from './oidc-token-verifier';
+import { OidcTokenError } from './errors.js';
+import { resolveIssuer } from './oidc-issuer.js';
+import { OidcTokenVerifier } from './oidc-token-verifier.js';
 
 /** A minimal issuer on loopback: discovery and JWKS, with switchable answers. */
 async function issuerServer() {

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
-import { OidcTokenError } from './errors';
-import { normalizeTyp, resolveIssuer, type OidcIssuerOptions, type ResolvedIssuer } from './oidc-issuer';
+import { OidcTokenError } from './errors.js';
+import { normalizeTyp, resolveIssuer, type OidcIssuerOptions, type ResolvedIssuer } from './oidc-issuer.js';
 
 /** Options of {@link OidcTokenVerifier}. */
 export interface OidcTokenVerifierOptions {

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, Module } from '@nestjs/common';
-import { SamlServiceProvider, type SamlServiceProviderOptions } from './service-provider';
+import { SamlServiceProvider, type SamlServiceProviderOptions } from './service-provider.js';
 
 export const {
   ConfigurableModuleClass: AuthSamlConfigurableModule,

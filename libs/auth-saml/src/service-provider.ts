@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type CacheProvider, generateServiceProviderMetadata, type Profile, SAML, type SamlConfig, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
-import { SamlError, type SamlErrorCode } from './errors';
-import { MemorySamlReplayCache, MemorySamlRequestStore, type SamlClock, type SamlReplayCache, type SamlRequestStore, systemSamlClock } from './stores';
-import { checkSignedAssertion, type InspectedResponse, inspectResponse } from './xml-checks';
+import { SamlError, type SamlErrorCode } from './errors.js';
+import { MemorySamlReplayCache, MemorySamlRequestStore, type SamlClock, type SamlReplayCache, type SamlRequestStore, systemSamlClock } from './stores.js';
+import { checkSignedAssertion, type InspectedResponse, inspectResponse } from './xml-checks.js';
 
 /** An identity provider this SP trusts, as the app stores it (environment, database…). */
 export interface SamlIdentityProvider {

@@ -1,6 +1,6 @@
-import { SamlError } from './errors';
-import { SamlServiceProvider } from './service-provider';
-import { inspectResponse } from './xml-checks';
+import { SamlError } from './errors.js';
+import { SamlServiceProvider } from './service-provider.js';
+import { inspectResponse } from './xml-checks.js';
 
 const b64 = (xml: string) => Buffer.from(xml).toString('base64');
 const P = 'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"';

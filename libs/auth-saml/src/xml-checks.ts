@@ -1,4 +1,4 @@
-import { SamlError } from './errors';
+import { SamlError } from './errors.js';
 
 // Loaded without its typings: @xmldom/xmldom's index.d.ts adds `lib="dom"` to
 // the whole TypeScript program, which changes global types (fetch's Headers)

@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
-import { AuthError, type AuthErrorCode } from './errors';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { AuthError, type AuthErrorCode } from './errors.js';
 
 const STATUS: Record<AuthErrorCode, number> = {
   ERR_AUTH_OPTIONS: 500,

@@ -1,14 +1,14 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ApiKeyStore } from './api-keys/api-key.service';
-import type { Clock } from './clock';
-import type { JwtKeyProvider } from './keys/jwt-key-provider.interface';
-import type { AttemptStore } from './limits/attempt-store';
-import type { LoginLimits } from './limits/login-attempt-limiter';
-import type { PasswordPolicyOptions } from './passwords/password-policy';
-import type { AuthEventListener } from './events';
-import type { AuthMethod, ExternalTokenVerifier } from './principal';
-import type { RefreshTokenStore } from './tokens/refresh-token.service';
-import type { TokenDenyList } from './tokens/token-deny-list';
+import type { ApiKeyStore } from './api-keys/api-key.service.js';
+import type { Clock } from './clock.js';
+import type { JwtKeyProvider } from './keys/jwt-key-provider.interface.js';
+import type { AttemptStore } from './limits/attempt-store.js';
+import type { LoginLimits } from './limits/login-attempt-limiter.js';
+import type { PasswordPolicyOptions } from './passwords/password-policy.js';
+import type { AuthEventListener } from './events.js';
+import type { AuthMethod, ExternalTokenVerifier } from './principal.js';
+import type { RefreshTokenStore } from './tokens/refresh-token.service.js';
+import type { TokenDenyList } from './tokens/token-deny-list.js';
 
 /** Options of {@link AuthModule}. Every store and provider is pluggable. */
 export interface AuthModuleOptions {

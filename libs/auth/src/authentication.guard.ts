@@ -2,13 +2,13 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { decodeJwt } from 'jose';
 import passport from 'passport';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
-import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators';
-import { AuthError } from './errors';
-import type { AuthMethod, AuthPrincipal } from './principal';
-import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy';
-import { ExternalJwtStrategy } from './strategies/external-jwt.strategy';
-import { JwtStrategy } from './strategies/jwt.strategy';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators.js';
+import { AuthError } from './errors.js';
+import type { AuthMethod, AuthPrincipal } from './principal.js';
+import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy.js';
+import { ExternalJwtStrategy } from './strategies/external-jwt.strategy.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;

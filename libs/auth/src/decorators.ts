@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { AuthMethod, AuthPrincipal } from './principal';
+import type { AuthMethod, AuthPrincipal } from './principal.js';
 
 /** Metadata key of {@link Auth}. */
 export const AUTH_METHODS_KEY = 'BASTION:AUTH_METHODS';

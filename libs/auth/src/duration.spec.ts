@@ -1,4 +1,4 @@
-import { parseDuration } from './duration';
+import { parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { AuthError } from './errors';
+import { AuthError } from './errors.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 

@@ -1,9 +1,9 @@
 import { BlockList, isIPv6 } from 'node:net';
 import type { AnyAbility } from '@casl/ability';
 import { createPrismaAbility } from '@casl/prisma/runtime';
-import { AuthzError } from './errors';
-import { interpolateRules } from './policy-validator';
-import type { AuthzPrincipal, PolicyRule, PolicySchema, PolicySet } from './policy.types';
+import { AuthzError } from './errors.js';
+import { interpolateRules } from './policy-validator.js';
+import type { AuthzPrincipal, PolicyRule, PolicySchema, PolicySet } from './policy.types.js';
 
 /** A restriction that applies when the client is outside some networks. */
 export interface NetworkRestriction {

@@ -1,8 +1,8 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { NetworkRestriction, ScopeGrants } from './ability.factory';
-import type { AuthzDenialSink } from './denial-sink';
-import type { PolicyChangeBus, PolicyStore } from './policy-source';
-import type { AuthzPrincipal, PolicySchema } from './policy.types';
+import type { NetworkRestriction, ScopeGrants } from './ability.factory.js';
+import type { AuthzDenialSink } from './denial-sink.js';
+import type { PolicyChangeBus, PolicyStore } from './policy-source.js';
+import type { AuthzPrincipal, PolicySchema } from './policy.types.js';
 
 /** Options of {@link AuthzModule}. */
 export interface AuthzModuleOptions {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AuthzConfigurableModule, AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition';
-import { AuthzService } from './authz.service';
-import { PoliciesGuard } from './check-policies';
-import { AUTHZ_DENIAL_SINK, LogDenialSink } from './denial-sink';
+import { AuthzConfigurableModule, AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition.js';
+import { AuthzService } from './authz.service.js';
+import { PoliciesGuard } from './check-policies.js';
+import { AUTHZ_DENIAL_SINK, LogDenialSink } from './denial-sink.js';
 
 /**
  * CASL authorization with policies stored as data: RBAC (role rules), ABAC

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { subject as asSubject } from '@casl/ability';
 import { permittedFieldsOf } from '@casl/ability/extra';
 import { accessibleBy } from '@casl/prisma/runtime';
-import { AbilityFactory, type AppAbility } from './ability.factory';
-import { AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition';
-import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink';
-import { AuthzDeniedException } from './errors';
-import { MemoryPolicyChangeBus, type PolicyChangeBus } from './policy-source';
-import type { AuthzPrincipal, PolicyRule, PolicySet } from './policy.types';
+import { AbilityFactory, type AppAbility } from './ability.factory.js';
+import { AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition.js';
+import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink.js';
+import { AuthzDeniedException } from './errors.js';
+import { MemoryPolicyChangeBus, type PolicyChangeBus } from './policy-source.js';
+import type { AuthzPrincipal, PolicyRule, PolicySet } from './policy.types.js';
 
 /** The answer of {@link AuthzService.explain}. */
 export interface Explanation {

@@ -8,11 +8,11 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AppAbility } from './ability.factory';
-import { AuthzService } from './authz.service';
-import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink';
-import { AuthzDeniedException } from './errors';
-import type { AuthzPrincipal } from './policy.types';
+import type { AppAbility } from './ability.factory.js';
+import { AuthzService } from './authz.service.js';
+import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink.js';
+import { AuthzDeniedException } from './errors.js';
+import type { AuthzPrincipal } from './policy.types.js';
 
 /** A function-level check: an action on a subject type, or a predicate on the ability. */
 export type PolicyCheck = { action: string; subject: string } | ((ability: AppAbility) => boolean);

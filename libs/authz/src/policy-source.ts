@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PolicySet } from './policy.types';
+import type { PolicySet } from './policy.types.js';
 
 /** Where the policies live (the demo: a table through Prisma). */
 export interface PolicyStore {

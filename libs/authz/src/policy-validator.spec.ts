@@ -1,6 +1,6 @@
-import { AbilityFactory } from './ability.factory';
-import { interpolateRules, validatePolicyRules } from './policy-validator';
-import type { PolicySchema, PolicySet } from './policy.types';
+import { AbilityFactory } from './ability.factory.js';
+import { interpolateRules, validatePolicyRules } from './policy-validator.js';
+import type { PolicySchema, PolicySet } from './policy.types.js';
 
 const schema: PolicySchema = {
   actions: ['manage', 'read', 'update'],

@@ -1,5 +1,5 @@
-import { AuthzError } from './errors';
-import type { PolicyRule, PolicySchema } from './policy.types';
+import { AuthzError } from './errors.js';
+import type { PolicyRule, PolicySchema } from './policy.types.js';
 
 /** Condition operators a stored rule may use (Prisma's, as @casl/prisma understands them). Nothing else: no `$where`, no functions. */
 const OPERATORS = new Set(['equals', 'not', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte']);

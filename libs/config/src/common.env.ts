@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { oneOf, urlWithScheme } from './fields';
+import { oneOf, urlWithScheme } from './fields.js';
 
 /** Variables every Bastion app reads: where its data lives and how it logs. */
 export const runtimeEnv = z.object({

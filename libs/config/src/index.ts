@@ -1,5 +1,5 @@
-export { parseEnv } from './parse-env';
-export { ConfigError } from './config.error';
-export { startupErrorMessage } from './startup-error';
-export { port, urlWithScheme, oneOf, flag } from './fields';
-export { runtimeEnv, databaseEnv, redisEnv, httpEnv, trustProxy } from './common.env';
+export { parseEnv } from './parse-env.js';
+export { ConfigError } from './config.error.js';
+export { startupErrorMessage } from './startup-error.js';
+export { port, urlWithScheme, oneOf, flag } from './fields.js';
+export { runtimeEnv, databaseEnv, redisEnv, httpEnv, trustProxy } from './common.env.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from './config.error';
-import { databaseEnv, httpEnv } from './common.env';
-import { flag, port } from './fields';
-import { parseEnv } from './parse-env';
+import { ConfigError } from './config.error.js';
+import { databaseEnv, httpEnv } from './common.env.js';
+import { flag, port } from './fields.js';
+import { parseEnv } from './parse-env.js';
 
 describe('parseEnv', () => {
   const schema = z.object({ PORT: port(3000), DEBUG: flag(false) });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from './config.error';
+import { ConfigError } from './config.error.js';
 
 /**
  * Validates the variables `schema` describes and returns them typed, with

@@ -1,4 +1,4 @@
-import { ConfigError } from './config.error';
+import { ConfigError } from './config.error.js';
 
 /**
  * What to print when start-up fails: the message alone for the project's

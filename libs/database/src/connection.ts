@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import type { ResolvedDatabaseOptions } from './database.options';
-import { acquireEmbedded, releaseEmbedded, withEmbeddedLock } from './embedded-registry';
+import type { ResolvedDatabaseOptions } from './database.options.js';
+import { acquireEmbedded, releaseEmbedded, withEmbeddedLock } from './embedded-registry.js';
 
 /** A connection that runs plain SQL, for the migrator and the health check. */
 export interface SqlSession {

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { DatabaseModuleOptions } from './database.options';
+import type { DatabaseModuleOptions } from './database.options.js';
 
 export const {
   ConfigurableModuleClass: DatabaseConfigurableModule,

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { type DatabaseConnection, openDatabase } from './connection';
-import { DatabaseConfigurableModule, DATABASE_MODULE_OPTIONS } from './database.module-definition';
-import { resolveDatabaseOptions, type DatabaseModuleOptions } from './database.options';
-import { DATABASE_CONNECTION, PrismaService } from './prisma.service';
+import { type DatabaseConnection, openDatabase } from './connection.js';
+import { DatabaseConfigurableModule, DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
+import { resolveDatabaseOptions, type DatabaseModuleOptions } from './database.options.js';
+import { DATABASE_CONNECTION, PrismaService } from './prisma.service.js';
 
 /**
  * Provides {@link PrismaService} on PostgreSQL (`url`) or on the embedded

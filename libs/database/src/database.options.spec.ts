@@ -1,5 +1,5 @@
-import { DatabaseError } from './errors';
-import { resolveDatabaseOptions } from './database.options';
+import { DatabaseError } from './errors.js';
+import { resolveDatabaseOptions } from './database.options.js';
 
 describe('resolveDatabaseOptions', () => {
   it('defaults to the embedded database in .data/pglite', () => {

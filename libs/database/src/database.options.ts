@@ -1,5 +1,5 @@
-import type { PrismaClient } from './generated/prisma/client';
-import { DatabaseError } from './errors';
+import type { PrismaClient } from './generated/prisma/client.js';
+import { DatabaseError } from './errors.js';
 
 /**
  * Options of {@link DatabaseModule}.

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseError } from './errors';
+import { DatabaseError } from './errors.js';
 import { PGlite } from '@electric-sql/pglite';
 
 interface Entry {

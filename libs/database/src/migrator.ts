@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DatabaseConnection, SqlSession } from './connection';
-import { DatabaseError } from './errors';
+import type { DatabaseConnection, SqlSession } from './connection.js';
+import { DatabaseError } from './errors.js';
 
 /** What {@link applyMigrations} did. */
 export interface MigrationReport {

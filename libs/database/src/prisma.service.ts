@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { PrismaClient } from './generated/prisma/client';
-import type { DatabaseConnection } from './connection';
+import { PrismaClient } from './generated/prisma/client.js';
+import type { DatabaseConnection } from './connection.js';
 
 /** Injection token of the opened {@link DatabaseConnection}. */
 export const DATABASE_CONNECTION = 'BASTION:DATABASE_CONNECTION';

@@ -1,6 +1,6 @@
-import { blindIndex, decryptField, encryptField, encryptWith, kidOf, parseCiphertext } from './cipher';
-import { FieldEncryptionError } from './errors';
-import { FieldKeyRing, generateFieldKey } from './key-ring';
+import { blindIndex, decryptField, encryptField, encryptWith, kidOf, parseCiphertext } from './cipher.js';
+import { FieldEncryptionError } from './errors.js';
+import { FieldKeyRing, generateFieldKey } from './key-ring.js';
 
 const k1 = generateFieldKey('k1');
 const k2 = generateFieldKey('k2');

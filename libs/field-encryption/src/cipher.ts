@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { FieldEncryptionError } from './errors';
-import type { FieldKey, FieldKeyRing } from './key-ring';
+import { FieldEncryptionError } from './errors.js';
+import type { FieldKey, FieldKeyRing } from './key-ring.js';
 
 /** Where a value lives: what its associated data binds it to. */
 export interface FieldContext {

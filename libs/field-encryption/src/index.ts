@@ -1,9 +1,9 @@
-export { FieldEncryptionError } from './errors';
-export type { FieldEncryptionErrorCode } from './errors';
-export { FieldKeyRing, generateFieldKey, newKid, decodeKey, checkKeyBytes, KID_PATTERN } from './key-ring';
-export type { FieldKey, KeyRingMaterial } from './key-ring';
-export { encryptField, encryptWith, decryptField, blindIndex, parseCiphertext, kidOf, FORMAT_VERSION } from './cipher';
-export type { FieldContext, ParsedCiphertext } from './cipher';
+export { FieldEncryptionError } from './errors.js';
+export type { FieldEncryptionErrorCode } from './errors.js';
+export { FieldKeyRing, generateFieldKey, newKid, decodeKey, checkKeyBytes, KID_PATTERN } from './key-ring.js';
+export type { FieldKey, KeyRingMaterial } from './key-ring.js';
+export { encryptField, encryptWith, decryptField, blindIndex, parseCiphertext, kidOf, FORMAT_VERSION } from './cipher.js';
+export type { FieldContext, ParsedCiphertext } from './cipher.js';
 export {
   FileKeyProvider,
   StaticKeyProvider,
@@ -14,10 +14,10 @@ export {
   materialOf,
   watchKeyRing,
   isKid,
-} from './key-provider';
-export type { FieldKeyProvider, FileKeyProviderOptions, KeyFileContent } from './key-provider';
-export { resolveFields } from './options';
-export type { EncryptedFieldOptions, EncryptedModelOptions, FieldEncryptionOptions, ResolvedField } from './options';
-export { fieldEncryptionExtension, withFieldEncryption } from './prisma-extension';
-export { SqlFieldStore, reencryptFields, keysInUse, verifyFieldKeys } from './rotation';
-export type { FieldRowStore, ReencryptOptions, ReencryptReport, SqlQuery, StoredValue } from './rotation';
+} from './key-provider.js';
+export type { FieldKeyProvider, FileKeyProviderOptions, KeyFileContent } from './key-provider.js';
+export { resolveFields } from './options.js';
+export type { EncryptedFieldOptions, EncryptedModelOptions, FieldEncryptionOptions, ResolvedField } from './options.js';
+export { fieldEncryptionExtension, withFieldEncryption } from './prisma-extension.js';
+export { SqlFieldStore, reencryptFields, keysInUse, verifyFieldKeys } from './rotation.js';
+export type { FieldRowStore, ReencryptOptions, ReencryptReport, SqlQuery, StoredValue } from './rotation.js';

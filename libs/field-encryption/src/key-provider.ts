@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FieldEncryptionError } from './errors';
-import { decodeKey, type FieldKey, FieldKeyRing, generateFieldKey, KID_PATTERN, type KeyRingMaterial } from './key-ring';
+import { FieldEncryptionError } from './errors.js';
+import { decodeKey, type FieldKey, FieldKeyRing, generateFieldKey, KID_PATTERN, type KeyRingMaterial } from './key-ring.js';
 
 /**
  * Where keys come from. `load` is called at start-up and again by

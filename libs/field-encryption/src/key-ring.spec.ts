@@ -1,9 +1,9 @@
 import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FieldEncryptionError } from './errors';
-import { FileKeyProvider, parseKeyList, readKeyFile } from './key-provider';
-import { decodeKey, FieldKeyRing, generateFieldKey } from './key-ring';
+import { FieldEncryptionError } from './errors.js';
+import { FileKeyProvider, parseKeyList, readKeyFile } from './key-provider.js';
+import { decodeKey, FieldKeyRing, generateFieldKey } from './key-ring.js';
 
 const b64 = () => generateFieldKey().key.toString('base64');
 

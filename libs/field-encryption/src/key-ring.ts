@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FieldEncryptionError } from './errors';
+import { FieldEncryptionError } from './errors.js';
 
 /** One data-encryption key: 32 random bytes for AES-256-GCM, named by its key id. */
 export interface FieldKey {

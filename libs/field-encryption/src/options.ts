@@ -1,5 +1,5 @@
-import { FieldEncryptionError } from './errors';
-import type { FieldKeyRing } from './key-ring';
+import { FieldEncryptionError } from './errors.js';
+import type { FieldKeyRing } from './key-ring.js';
 
 /** One encrypted field of a model. */
 export interface EncryptedFieldOptions {

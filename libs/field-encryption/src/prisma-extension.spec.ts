@@ -1,7 +1,7 @@
-import { decryptField, kidOf } from './cipher';
-import { FieldEncryptionError } from './errors';
-import { FieldKeyRing, generateFieldKey } from './key-ring';
-import { fieldEncryptionExtension } from './prisma-extension';
+import { decryptField, kidOf } from './cipher.js';
+import { FieldEncryptionError } from './errors.js';
+import { FieldKeyRing, generateFieldKey } from './key-ring.js';
+import { fieldEncryptionExtension } from './prisma-extension.js';
 
 type Hook = (p: { model: string; operation: string; args: Record<string, unknown>; query: (a: Record<string, unknown>) => Promise<unknown> }) => Promise<unknown>;
 

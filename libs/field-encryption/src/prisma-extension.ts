@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { blindIndex, decryptField, encryptField } from './cipher';
-import { FieldEncryptionError } from './errors';
-import { type FieldEncryptionOptions, resolveFields, type ResolvedField } from './options';
+import { blindIndex, decryptField, encryptField } from './cipher.js';
+import { FieldEncryptionError } from './errors.js';
+import { type FieldEncryptionOptions, resolveFields, type ResolvedField } from './options.js';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;

@@ -1,7 +1,7 @@
-import { encryptField, kidOf } from './cipher';
-import { FieldKeyRing, generateFieldKey } from './key-ring';
-import { resolveFields, type ResolvedField } from './options';
-import { type FieldRowStore, keysInUse, reencryptFields, type StoredValue, verifyFieldKeys } from './rotation';
+import { encryptField, kidOf } from './cipher.js';
+import { FieldKeyRing, generateFieldKey } from './key-ring.js';
+import { resolveFields, type ResolvedField } from './options.js';
+import { type FieldRowStore, keysInUse, reencryptFields, type StoredValue, verifyFieldKeys } from './rotation.js';
 
 // The same contract as SqlFieldStore, in memory (the SQL one runs in test/field-encryption.e2e-spec.ts).
 class MemoryStore implements FieldRowStore {

@@ -1,7 +1,7 @@
-import { blindIndex, decryptField, encryptField, kidOf, parseCiphertext } from './cipher';
-import { FieldEncryptionError } from './errors';
-import type { FieldKeyRing } from './key-ring';
-import type { ResolvedField } from './options';
+import { blindIndex, decryptField, encryptField, kidOf, parseCiphertext } from './cipher.js';
+import { FieldEncryptionError } from './errors.js';
+import type { FieldKeyRing } from './key-ring.js';
+import type { ResolvedField } from './options.js';
 
 /** Runs one SQL statement with `$1`… parameters and returns its rows (e.g. pg's `client.query(...).rows`). */
 export type SqlQuery = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;

@@ -7,8 +7,8 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { setTimeout as delay } from 'node:timers/promises';
-import { HEALTH_MODULE_OPTIONS, type HealthModuleOptions } from './health.module-definition';
-import { HealthNotReadyException } from './health.errors';
+import { HEALTH_MODULE_OPTIONS, type HealthModuleOptions } from './health.module-definition.js';
+import { HealthNotReadyException } from './health.errors.js';
 
 async function withTimeout(check: () => Promise<unknown>, ms: number): Promise<void> {
   const ac = new AbortController();

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { HealthController } from './health.controller';
-import { HealthConfigurableModule } from './health.module-definition';
+import { HealthController } from './health.controller.js';
+import { HealthConfigurableModule } from './health.module-definition.js';
 
 /**
  * Liveness and readiness endpoints on @nestjs/terminus.

@@ -1,2 +1,2 @@
-export { createHttpApp, logLevelsFrom, REQUEST_ID_PATTERN } from './create-http-app';
-export type { HttpAppOptions, HttpAdapterName } from './create-http-app';
+export { createHttpApp, logLevelsFrom, REQUEST_ID_PATTERN } from './create-http-app.js';
+export type { HttpAppOptions, HttpAdapterName } from './create-http-app.js';

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { AlertEngine } from './alert-engine';
-import type { Alert, AlertRule, AlertSink } from './alert.types';
-import type { Clock } from './clock';
-import { ObservabilityError } from './errors';
+import { AlertEngine } from './alert-engine.js';
+import type { Alert, AlertRule, AlertSink } from './alert.types.js';
+import type { Clock } from './clock.js';
+import { ObservabilityError } from './errors.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -1,8 +1,8 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { type Clock, systemClock } from './clock';
-import { optionsError } from './errors';
-import type { Alert, AlertEvent, AlertRule, AlertSink } from './alert.types';
-import { validateAlertRules } from './alert-rules';
+import { type Clock, systemClock } from './clock.js';
+import { optionsError } from './errors.js';
+import type { Alert, AlertEvent, AlertRule, AlertSink } from './alert.types.js';
+import { validateAlertRules } from './alert-rules.js';
 
 /** Options of {@link AlertEngine}. */
 export interface AlertEngineOptions {

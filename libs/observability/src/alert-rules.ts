@@ -1,5 +1,5 @@
-import { optionsError } from './errors';
-import type { AlertRule } from './alert.types';
+import { optionsError } from './errors.js';
+import type { AlertRule } from './alert.types.js';
 
 /** Most events a rule may need before firing: each key keeps at most this many timestamps. */
 export const MAX_ALERT_THRESHOLD = 1000;

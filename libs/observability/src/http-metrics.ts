@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { ObservabilityError } from './errors';
-import { Metrics } from './metrics.service';
-import { expressRoute, fastifyRoute } from './request-context';
+import { ObservabilityError } from './errors.js';
+import { Metrics } from './metrics.service.js';
+import { expressRoute, fastifyRoute } from './request-context.js';
 
 /** The `route` label of a request no route matched: one series for all of them, whatever the path. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -1,23 +1,23 @@
-export { ObservabilityModule } from './observability.module';
-export { OBSERVABILITY_OPTIONS } from './observability.module-definition';
-export { validateObservabilityOptions, DEFAULT_DURATION_BUCKETS } from './options';
-export type { ObservabilityModuleOptions, ResolvedObservabilityOptions, ObservabilityLogLevel } from './options';
-export { DEFAULT_REDACT_PATHS, REDACTED_HEADER_PATHS, SECRET_KEYS, REDACTED } from './redaction';
-export { Metrics } from './metrics.service';
-export type { MetricsOptions, HttpMetricLabel } from './metrics.service';
-export { installHttpMetrics, UNMATCHED_ROUTE } from './http-metrics';
-export { MetricsController } from './metrics.controller';
-export { AlertEngine } from './alert-engine';
-export type { AlertEngineOptions } from './alert-engine';
-export { validateAlertRules, MAX_ALERT_THRESHOLD } from './alert-rules';
-export type { Alert, AlertEvent, AlertRule, AlertSink } from './alert.types';
-export { LogAlertSink } from './log-alert.sink';
-export { WebhookAlertSink } from './webhook-alert.sink';
-export type { WebhookAlertSinkOptions, WebhookAlertSinkStats } from './webhook-alert.sink';
-export { systemClock } from './clock';
-export type { Clock } from './clock';
-export { ObservabilityError } from './errors';
-export type { ObservabilityErrorCode } from './errors';
+export { ObservabilityModule } from './observability.module.js';
+export { OBSERVABILITY_OPTIONS } from './observability.module-definition.js';
+export { validateObservabilityOptions, DEFAULT_DURATION_BUCKETS } from './options.js';
+export type { ObservabilityModuleOptions, ResolvedObservabilityOptions, ObservabilityLogLevel } from './options.js';
+export { DEFAULT_REDACT_PATHS, REDACTED_HEADER_PATHS, SECRET_KEYS, REDACTED } from './redaction.js';
+export { Metrics } from './metrics.service.js';
+export type { MetricsOptions, HttpMetricLabel } from './metrics.service.js';
+export { installHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
+export { MetricsController } from './metrics.controller.js';
+export { AlertEngine } from './alert-engine.js';
+export type { AlertEngineOptions } from './alert-engine.js';
+export { validateAlertRules, MAX_ALERT_THRESHOLD } from './alert-rules.js';
+export type { Alert, AlertEvent, AlertRule, AlertSink } from './alert.types.js';
+export { LogAlertSink } from './log-alert.sink.js';
+export { WebhookAlertSink } from './webhook-alert.sink.js';
+export type { WebhookAlertSinkOptions, WebhookAlertSinkStats } from './webhook-alert.sink.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { ObservabilityError } from './errors.js';
+export type { ObservabilityErrorCode } from './errors.js';
 // From nestjs-pino, so that an app takes its logging from one place: the Nest logger to pass to
 // `app.useLogger`, the injectable pino logger, and the interceptor that puts a handler's error
 // on the request's log line.

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Alert, AlertSink } from './alert.types';
+import type { Alert, AlertSink } from './alert.types.js';
 
 /**
  * Writes each alert as one warning (context `Alerts`) through Nest's logger, so with

@@ -1,10 +1,10 @@
 import { NotFoundException } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { createHash } from 'node:crypto';
-import { bearerToken, isLoopback, tokenMatches } from './metrics-access';
-import { MetricsController } from './metrics.controller';
-import { Metrics } from './metrics.service';
-import { type ObservabilityModuleOptions, validateObservabilityOptions } from './options';
+import { bearerToken, isLoopback, tokenMatches } from './metrics-access.js';
+import { MetricsController } from './metrics.controller.js';
+import { Metrics } from './metrics.service.js';
+import { type ObservabilityModuleOptions, validateObservabilityOptions } from './options.js';
 
 const TOKEN = 'scrape-token-0123456789abcdefghijkl';
 

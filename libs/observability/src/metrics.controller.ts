@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, NotFoundException, Req, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { bearerToken, isLoopback, tokenMatches } from './metrics-access';
-import { Metrics } from './metrics.service';
-import { OBSERVABILITY_OPTIONS } from './observability.module-definition';
-import type { ResolvedObservabilityOptions } from './options';
+import { bearerToken, isLoopback, tokenMatches } from './metrics-access.js';
+import { Metrics } from './metrics.service.js';
+import { OBSERVABILITY_OPTIONS } from './observability.module-definition.js';
+import type { ResolvedObservabilityOptions } from './options.js';
 
 /**
  * `GET /metrics` (version-neutral): the private registry in Prometheus text format, to a

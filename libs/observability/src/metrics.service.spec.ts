@@ -1,6 +1,6 @@
 import { register as globalRegistry } from 'prom-client';
-import { ObservabilityError } from './errors';
-import { Metrics } from './metrics.service';
+import { ObservabilityError } from './errors.js';
+import { Metrics } from './metrics.service.js';
 
 describe('Metrics', () => {
   it('keeps each instance on its own registry, never the global one', async () => {

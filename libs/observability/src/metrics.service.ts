@@ -1,7 +1,7 @@
 import { type OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ObservabilityError } from './errors';
-import { DEFAULT_DURATION_BUCKETS } from './options';
+import { ObservabilityError } from './errors.js';
+import { DEFAULT_DURATION_BUCKETS } from './options.js';
 
 /** Labels of the HTTP metrics. */
 export type HttpMetricLabel = 'method' | 'route' | 'status';

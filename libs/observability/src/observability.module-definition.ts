@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ObservabilityModuleOptions } from './options';
+import type { ObservabilityModuleOptions } from './options.js';
 
 /** Injection token of the validated options ({@link ResolvedObservabilityOptions}). */
 export const OBSERVABILITY_OPTIONS = 'BASTION:OBSERVABILITY_OPTIONS';

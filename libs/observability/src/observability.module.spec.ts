@@ -18,11 +18,11 @@ import { Test } from '@nestjs/testing';
 import { LoggerErrorInterceptor, Logger as PinoNestLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { AlertEngine } from './alert-engine';
-import { ObservabilityError } from './errors';
-import { installHttpMetrics } from './http-metrics';
-import { Metrics } from './metrics.service';
-import { ObservabilityModule } from './observability.module';
+import { AlertEngine } from './alert-engine.js';
+import { ObservabilityError } from './errors.js';
+import { installHttpMetrics } from './http-metrics.js';
+import { Metrics } from './metrics.service.js';
+import { ObservabilityModule } from './observability.module.js';
 
 /** An error whose details hold a secret, as a careless service might throw. */
 class LookupError extends Error {

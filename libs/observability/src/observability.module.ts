@@ -1,20 +1,20 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit, type Provider } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { AlertEngine } from './alert-engine';
-import { LogAlertSink } from './log-alert.sink';
-import { MetricsController } from './metrics.controller';
-import { Metrics } from './metrics.service';
+import { AlertEngine } from './alert-engine.js';
+import { LogAlertSink } from './log-alert.sink.js';
+import { MetricsController } from './metrics.controller.js';
+import { Metrics } from './metrics.service.js';
 import {
   OBSERVABILITY_ASYNC_OPTIONS_TYPE,
   OBSERVABILITY_OPTIONS,
   OBSERVABILITY_OPTIONS_TYPE,
   ObservabilityConfigurableModule,
   RAW_OBSERVABILITY_OPTIONS,
-} from './observability.module-definition';
-import { type ResolvedObservabilityOptions, validateObservabilityOptions } from './options';
-import { installRequestContext } from './request-context';
-import { toLoggerParams } from './request-logging';
+} from './observability.module-definition.js';
+import { type ResolvedObservabilityOptions, validateObservabilityOptions } from './options.js';
+import { installRequestContext } from './request-context.js';
+import { toLoggerParams } from './request-logging.js';
 
 // Holds the validated options so that both this module and nestjs-pino's LoggerModule (a
 // separate global module that sees only what it imports) can inject them.

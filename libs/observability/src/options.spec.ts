@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ObservabilityError } from './errors';
-import { type ObservabilityModuleOptions, validateObservabilityOptions } from './options';
-import { DEFAULT_REDACT_PATHS } from './redaction';
+import { ObservabilityError } from './errors.js';
+import { type ObservabilityModuleOptions, validateObservabilityOptions } from './options.js';
+import { DEFAULT_REDACT_PATHS } from './redaction.js';
 
 const valid: ObservabilityModuleOptions = { service: 'api', logLevel: 'info' };
 const TOKEN = 'a'.repeat(32);

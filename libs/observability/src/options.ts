@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { DestinationStream, Level } from 'pino';
-import type { AlertRule, AlertSink } from './alert.types';
-import { validateAlertRules } from './alert-rules';
-import { type Clock, systemClock } from './clock';
-import { optionsError } from './errors';
-import { redactPathsWith } from './redaction';
+import type { AlertRule, AlertSink } from './alert.types.js';
+import { validateAlertRules } from './alert-rules.js';
+import { type Clock, systemClock } from './clock.js';
+import { optionsError } from './errors.js';
+import { redactPathsWith } from './redaction.js';
 
 /** Log levels, Nest's `verbose` being pino's `trace`. */
 export type ObservabilityLogLevel = Level | 'verbose' | 'silent';

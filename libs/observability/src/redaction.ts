@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { optionsError } from './errors';
+import { optionsError } from './errors.js';
 
 /** What a censored value is replaced with. */
 export const REDACTED = '[REDACTED]';

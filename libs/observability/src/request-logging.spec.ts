@@ -1,8 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { pinoHttp } from 'pino-http';
-import { validateObservabilityOptions } from './options';
-import { createRootLogger, pathOnly, requestLoggingOptions } from './request-logging';
+import { validateObservabilityOptions } from './options.js';
+import { createRootLogger, pathOnly, requestLoggingOptions } from './request-logging.js';
 
 interface LogLine {
   level: string;

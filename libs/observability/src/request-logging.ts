@@ -5,9 +5,9 @@ import { hostname } from 'node:os';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger as PinoInstance } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
-import type { ResolvedObservabilityOptions } from './options';
-import { REDACTED } from './redaction';
-import { requestContextFields } from './request-context';
+import type { ResolvedObservabilityOptions } from './options.js';
+import { REDACTED } from './redaction.js';
+import { requestContextFields } from './request-context.js';
 
 /** The path of a URL without its query string or fragment, which may carry secrets (`?token=`). */
 export function pathOnly(url: unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Alert } from './alert.types';
-import { WebhookAlertSink } from './webhook-alert.sink';
+import type { Alert } from './alert.types.js';
+import { WebhookAlertSink } from './webhook-alert.sink.js';
 
 const alert: Alert = {
   alert: 'login-bruteforce',

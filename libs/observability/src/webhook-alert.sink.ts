@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ObservabilityError } from './errors';
-import type { Alert, AlertSink } from './alert.types';
+import { ObservabilityError } from './errors.js';
+import type { Alert, AlertSink } from './alert.types.js';
 
 /** Options of {@link WebhookAlertSink}. */
 export interface WebhookAlertSinkOptions {

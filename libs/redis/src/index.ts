@@ -1,3 +1,3 @@
-export { RedisModule, REDIS_CLIENT, RedisOptionsError } from './redis.module';
-export { REDIS_MODULE_OPTIONS } from './redis.module-definition';
-export type { RedisModuleOptions } from './redis.module-definition';
+export { RedisModule, REDIS_CLIENT, RedisOptionsError } from './redis.module.js';
+export { REDIS_MODULE_OPTIONS } from './redis.module-definition.js';
+export type { RedisModuleOptions } from './redis.module-definition.js';

@@ -1,2 +1,2 @@
-export { applySecurityHeaders } from './security-headers';
-export type { SecurityHeadersOptions, RelaxedCsp } from './security-headers';
+export { applySecurityHeaders } from './security-headers.js';
+export type { SecurityHeadersOptions, RelaxedCsp } from './security-headers.js';

@@ -17,9 +17,9 @@ import { Test } from '@nestjs/testing';
 import { SkipThrottle, type ThrottlerStorage } from '@nestjs/throttler';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BastionThrottlerGuard, type ResolvedThrottler } from './bastion-throttler.guard';
-import type { ThrottlingModuleOptions } from './options';
-import { ThrottlingModule } from './throttling.module';
+import { BastionThrottlerGuard, type ResolvedThrottler } from './bastion-throttler.guard.js';
+import type { ThrottlingModuleOptions } from './options.js';
+import { ThrottlingModule } from './throttling.module.js';
 
 @Controller()
 @SkipThrottle({ login: true })

@@ -10,11 +10,11 @@ import {
   type ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { ThrottlingError } from './errors';
-import type { ResolvedThrottlingOptions } from './options';
-import { limitItem, policyItem, type RateLimitFields, serialize } from './rate-limit-fields';
-import type { ThrottlerStorageRecord } from './redis-throttler.storage';
-import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition';
+import { ThrottlingError } from './errors.js';
+import type { ResolvedThrottlingOptions } from './options.js';
+import { limitItem, policyItem, type RateLimitFields, serialize } from './rate-limit-fields.js';
+import type { ThrottlerStorageRecord } from './redis-throttler.storage.js';
+import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition.js';
 
 /** A throttler as it applies to one request: its options after any `@Throttle()` override. */
 export interface ResolvedThrottler {

@@ -1,15 +1,15 @@
-export { ThrottlingModule } from './throttling.module';
-export { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition';
-export { validateThrottlingOptions } from './options';
-export type { ThrottlingModuleOptions, ThrottlerPolicy, ResolvedThrottlingOptions } from './options';
-export { BastionThrottlerGuard } from './bastion-throttler.guard';
-export type { ResolvedThrottler } from './bastion-throttler.guard';
-export { RedisThrottlerStorage } from './redis-throttler.storage';
-export type { RedisScriptClient, RedisThrottlerStorageOptions, ThrottlerStorageRecord } from './redis-throttler.storage';
-export { ThrottlingError } from './errors';
-export type { ThrottlingErrorCode } from './errors';
-export { parseRate } from './rate';
-export type { Rate } from './rate';
+export { ThrottlingModule } from './throttling.module.js';
+export { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition.js';
+export { validateThrottlingOptions } from './options.js';
+export type { ThrottlingModuleOptions, ThrottlerPolicy, ResolvedThrottlingOptions } from './options.js';
+export { BastionThrottlerGuard } from './bastion-throttler.guard.js';
+export type { ResolvedThrottler } from './bastion-throttler.guard.js';
+export { RedisThrottlerStorage } from './redis-throttler.storage.js';
+export type { RedisScriptClient, RedisThrottlerStorageOptions, ThrottlerStorageRecord } from './redis-throttler.storage.js';
+export { ThrottlingError } from './errors.js';
+export type { ThrottlingErrorCode } from './errors.js';
+export { parseRate } from './rate.js';
+export type { Rate } from './rate.js';
 // From @nestjs/throttler, so that an app imports rate limiting from one place: the storage
 // interface and its injection token (same name), the in-memory default, and the route decorators.
 export { ThrottlerStorage, ThrottlerStorageService, Throttle, SkipThrottle } from '@nestjs/throttler';

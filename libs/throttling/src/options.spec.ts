@@ -1,8 +1,8 @@
 import { Test } from '@nestjs/testing';
 import { getOptionsToken, getStorageToken, ThrottlerStorageService, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
-import { type ThrottlingModuleOptions, validateThrottlingOptions } from './options';
-import { ThrottlingModule } from './throttling.module';
-import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition';
+import { type ThrottlingModuleOptions, validateThrottlingOptions } from './options.js';
+import { ThrottlingModule } from './throttling.module.js';
+import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition.js';
 
 const api = { name: 'api', limit: 300, ttl: 60_000 };
 const fakeStorage: ThrottlerStorage = {

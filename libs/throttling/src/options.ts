@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
-import { optionsError } from './errors';
+import { optionsError } from './errors.js';
 
 /** One named limit: `limit` requests per `ttl` milliseconds for each tracker (client). */
 export interface ThrottlerPolicy {

@@ -1,4 +1,4 @@
-import { parseRate } from './rate';
+import { parseRate } from './rate.js';
 
 describe('parseRate', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { optionsError } from './errors';
+import { optionsError } from './errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -1,4 +1,4 @@
-import { RedisThrottlerStorage, type RedisScriptClient } from './redis-throttler.storage';
+import { RedisThrottlerStorage, type RedisScriptClient } from './redis-throttler.storage.js';
 
 // What the storage sends and how it reads replies, without a Redis; the Lua script itself runs
 // against a real Redis in test/throttler-storage.spec.ts.

@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
-import { optionsError, ThrottlingError } from './errors';
+import { optionsError, ThrottlingError } from './errors.js';
 
 // Why not @nest-lab/throttler-storage-redis (1.2.0, read from its npm tarball)? Its Lua script is
 // atomic and close to this one, but the package imports ioredis at runtime and tells a client from

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ThrottlingModuleOptions } from './options';
+import type { ThrottlingModuleOptions } from './options.js';
 
 /** Injection token of the validated options ({@link ResolvedThrottlingOptions}). */
 export const THROTTLING_MODULE_OPTIONS = 'BASTION:THROTTLING_OPTIONS';

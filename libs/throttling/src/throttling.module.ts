@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { toThrottlerModuleOptions, validateThrottlingOptions } from './options';
+import { toThrottlerModuleOptions, validateThrottlingOptions } from './options.js';
 import {
   RAW_THROTTLING_OPTIONS,
   THROTTLING_ASYNC_OPTIONS_TYPE,
   THROTTLING_MODULE_OPTIONS,
   THROTTLING_OPTIONS_TYPE,
   ThrottlingConfigurableModule,
-} from './throttling.module-definition';
+} from './throttling.module-definition.js';
 
 // Holds the options so that both this module and ThrottlerModule's options factory can inject
 // them: ThrottlerModule is a separate (global) module and sees only what it imports.

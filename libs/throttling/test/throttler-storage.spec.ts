@@ -6,7 +6,7 @@ import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttle
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisThrottlerStorage } from '../src/redis-throttler.storage';
+import { RedisThrottlerStorage } from '../src/redis-throttler.storage.js';
 
 interface Opened {
   /** Two storages over the same counters, as two instances of the app would have. */

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, validateSync } from 'class-validator';
-import { IsOptionalNotNull } from './is-optional-not-null';
+import { IsOptionalNotNull } from './is-optional-not-null.js';
 
 class Strict {
   @IsOptionalNotNull()

@@ -1,5 +1,5 @@
 import { BadRequestException, type ArgumentMetadata } from '@nestjs/common';
-import { JsonShapePipe } from './json-shape.pipe';
+import { JsonShapePipe } from './json-shape.pipe.js';
 
 const body: ArgumentMetadata = { type: 'body' };
 const query: ArgumentMetadata = { type: 'query' };

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
-import type { FieldError } from './validation.error';
+import type { FieldError } from './validation.error.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {

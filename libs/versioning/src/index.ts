@@ -1,2 +1,2 @@
-export { DeprecationInterceptor, SuccessorVersion, SUCCESSOR_KEY } from './deprecation.interceptor';
-export type { DeprecatedVersion, DeprecationOptions } from './deprecation.interceptor';
+export { DeprecationInterceptor, SuccessorVersion, SUCCESSOR_KEY } from './deprecation.interceptor.js';
+export type { DeprecatedVersion, DeprecationOptions } from './deprecation.interceptor.js';

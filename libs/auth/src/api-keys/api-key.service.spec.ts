@@ -1,5 +1,5 @@
-import type { Clock } from '../clock';
-import { ApiKeyService, type ApiKeyRecord, type ApiKeyStore } from './api-key.service';
+import type { Clock } from '../clock.js';
+import { ApiKeyService, type ApiKeyRecord, type ApiKeyStore } from './api-key.service.js';
 
 class FakeStore implements ApiKeyStore {
   records = new Map<string, ApiKeyRecord>();

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import type { AuthEventListener } from '../events';
-import type { AuthPrincipal } from '../principal';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import type { AuthEventListener } from '../events.js';
+import type { AuthPrincipal } from '../principal.js';
 
 /** An API key as stored: its lookup prefix and the SHA-256 of the whole key, never the key. */
 export interface ApiKeyRecord {

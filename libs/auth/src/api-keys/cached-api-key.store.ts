@@ -1,5 +1,5 @@
-import { AuthCache, type AuthCacheOptions } from '../cache/auth-cache';
-import type { ApiKeyRecord, ApiKeyStore } from './api-key.service';
+import { AuthCache, type AuthCacheOptions } from '../cache/auth-cache.js';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key.service.js';
 
 /**
  * An {@link ApiKeyStore} that keeps the records it found for a short while,

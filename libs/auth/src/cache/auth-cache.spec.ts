@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { AuthCache } from './auth-cache';
-import { type AuthCacheBus, type AuthCacheListener, type AuthCacheMessage, MemoryAuthCacheBus, RedisAuthCacheBus } from './auth-cache-bus';
+import { AuthCache } from './auth-cache.js';
+import { type AuthCacheBus, type AuthCacheListener, type AuthCacheMessage, MemoryAuthCacheBus, RedisAuthCacheBus } from './auth-cache-bus.js';
 
 interface Row {
   id: string;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { AuthError } from '../errors';
-import type { AuthCacheBus, AuthCacheMessage } from './auth-cache-bus';
+import { AuthError } from '../errors.js';
+import type { AuthCacheBus, AuthCacheMessage } from './auth-cache-bus.js';
 
 /** Options of {@link AuthCache}. */
 export interface AuthCacheOptions {

@@ -2,10 +2,10 @@ import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'n
 import { Logger } from '@nestjs/common';
 import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import { generateStoredKey, KeyRing, type StoredKey, validateStoredKeys } from './key-ring';
-import type { SigningKey } from './jwt-key-provider.interface';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { generateStoredKey, KeyRing, type StoredKey, validateStoredKeys } from './key-ring.js';
+import type { SigningKey } from './jwt-key-provider.interface.js';
 
 /** Options of {@link FileKeyRing.open}. */
 export interface FileKeyRingOptions {

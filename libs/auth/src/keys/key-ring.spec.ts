@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import { FileKeyRing, rotateKeyRingFile } from './file-key-ring';
-import { generateStoredKey, KeyRing, validateStoredKeys } from './key-ring';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { FileKeyRing, rotateKeyRingFile } from './file-key-ring.js';
+import { generateStoredKey, KeyRing, validateStoredKeys } from './key-ring.js';
 
 describe('key rings', () => {
   let dir: string;

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import { ACCESS_TOKEN_ALG, type JwtKeyProvider, type SigningKey } from './jwt-key-provider.interface';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { ACCESS_TOKEN_ALG, type JwtKeyProvider, type SigningKey } from './jwt-key-provider.interface.js';
 
 /** One key of a ring, as stored (JSON). */
 export interface StoredKey {

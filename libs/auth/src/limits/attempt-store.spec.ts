@@ -1,6 +1,6 @@
-import type { Clock } from '../clock';
-import { MemoryAttemptStore } from './attempt-store';
-import { addressKey, LoginAttemptLimiter } from './login-attempt-limiter';
+import type { Clock } from '../clock.js';
+import { MemoryAttemptStore } from './attempt-store.js';
+import { addressKey, LoginAttemptLimiter } from './login-attempt-limiter.js';
 
 describe('login limits in memory', () => {
   let now = 0;

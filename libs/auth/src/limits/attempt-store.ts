@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '../clock.js';
 
 /** A counter over a fixed window. */
 export interface AttemptCount {

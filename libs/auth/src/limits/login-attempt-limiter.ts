@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { Logger } from '@nestjs/common';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import type { AttemptStore } from './attempt-store';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import type { AttemptStore } from './attempt-store.js';
 
 /** A limit: `max` attempts per `windowSeconds`. */
 export interface RateLimit {

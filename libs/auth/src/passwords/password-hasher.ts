@@ -1,5 +1,5 @@
 import { argon2id, hash, type HashOptions, verify } from 'argon2';
-import { AuthError } from '../errors';
+import { AuthError } from '../errors.js';
 
 /** argon2 parameters; `type` must stay argon2id. */
 export type Argon2Options = HashOptions & { type: typeof argon2id };

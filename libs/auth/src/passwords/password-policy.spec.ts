@@ -1,4 +1,4 @@
-import { PasswordPolicy } from './password-policy';
+import { PasswordPolicy } from './password-policy.js';
 
 describe('PasswordPolicy (NIST SP 800-63B)', () => {
   const policy = new PasswordPolicy();

@@ -1,6 +1,6 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
-import { AuthError } from '../errors';
+import { AuthError } from '../errors.js';
 
 /** Options of {@link PasswordPolicy}. */
 export interface PasswordPolicyOptions {

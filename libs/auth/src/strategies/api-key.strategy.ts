@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
-import { ApiKeyService } from '../api-keys/api-key.service';
-import type { AuthPrincipal } from '../principal';
+import { ApiKeyService } from '../api-keys/api-key.service.js';
+import type { AuthPrincipal } from '../principal.js';
 
 /** The header API keys travel in. Never the query string: it ends up in logs and browser history. */
 export const API_KEY_HEADER = 'x-api-key';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition';
-import { AuthError } from '../errors';
-import type { ExternalTokenVerifier } from '../principal';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition.js';
+import { AuthError } from '../errors.js';
+import type { ExternalTokenVerifier } from '../principal.js';
 
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition';
-import { AuthError } from '../errors';
-import type { AuthPrincipal } from '../principal';
-import { AccessTokenService } from '../tokens/access-token.service';
-import { TOKEN_DENY_LIST, type TokenDenyList } from '../tokens/token-deny-list';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from '../auth.module-definition.js';
+import { AuthError } from '../errors.js';
+import type { AuthPrincipal } from '../principal.js';
+import { AccessTokenService } from '../tokens/access-token.service.js';
+import { TOKEN_DENY_LIST, type TokenDenyList } from '../tokens/token-deny-list.js';
 
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 

@@ -1,8 +1,8 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import { ACCESS_TOKEN_ALG, type JwtKeyProvider } from '../keys/jwt-key-provider.interface';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { ACCESS_TOKEN_ALG, type JwtKeyProvider } from '../keys/jwt-key-provider.interface.js';
 
 /** RFC 9068 media type of a JWT access token, in the `typ` header. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../clock';
-import { AuthError } from '../errors';
-import type { AuthEventListener } from '../events';
-import { DENY_GRACE_MS, type TokenDenyList } from './token-deny-list';
-import type { IssuedAccessToken } from './access-token.service';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import type { AuthEventListener } from '../events.js';
+import { DENY_GRACE_MS, type TokenDenyList } from './token-deny-list.js';
+import type { IssuedAccessToken } from './access-token.service.js';
 
 /** A refresh token as stored: never the token itself, only its SHA-256. */
 export interface RefreshTokenRecord {

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '../clock.js';
 
 /**
  * How long past a token's `exp` its deny-list entry is kept: verification
