@@ -22,7 +22,7 @@ export default defineConfig({
       return withScripts(new PrismaPGlite(new PGlite())) as never;
     }
     const { PrismaPg } = await import('@prisma/adapter-pg');
-    const { CatalogTypesClient } = await import('./prisma/catalog-types-client');
+    const { CatalogTypesClient } = await import('./prisma/catalog-types-client.js');
     return new PrismaPg({ connectionString: url, Client: CatalogTypesClient } as never) as never;
   },
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { AUDIT_MODULE_OPTIONS, type AuditStore, AuditTrail, type ResolvedAuditOptions } from '@bastion/audit';
 import { applyMigrations, type DatabaseConnection, PrismaClient } from '@bastion/database';
 import { createApiApp } from '../apps/api/src/bootstrap';
@@ -40,7 +40,7 @@ async function startRaw(): Promise<Server> {
 
 async function startBare(): Promise<INestApplication> {
   const adapter = process.env.HTTP_ADAPTER === 'express' ? new (await import('@nestjs/platform-express')).ExpressAdapter() : new (await import('@nestjs/platform-fastify')).FastifyAdapter();
-  const app = await NestFactory.create(BareModule, adapter as never, { logger: false });
+  const app = await NestFactory.create<INestApplication>(BareModule, adapter as unknown as AbstractHttpAdapter, { logger: false });
   await app.listen(0, '127.0.0.1');
   return app;
 }

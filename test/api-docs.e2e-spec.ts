@@ -3,6 +3,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { generateStoredKey } from '@bastion/auth';
 import { operationsOf } from '../apps/api/src/docs/api-docs';
 import { PUBLIC_EXTENSION, UNDOCUMENTED_KEY } from '../apps/api/src/docs/api-docs.decorators';
 import { baseEnv, startApi, useApi, type Env, type RunningApp } from './support/harness';
@@ -309,6 +310,5 @@ describe('API documentation access (e2e)', () => {
 });
 
 async function signingKeys(): Promise<string> {
-  const { generateStoredKey } = await import('@bastion/auth');
   return JSON.stringify({ keys: [await generateStoredKey(Date.now())] });
 }
