@@ -125,7 +125,12 @@ const adapters = [
 
 type LogLine = Record<string, unknown> & { reqId?: string; req?: Record<string, unknown>; res?: { statusCode?: number }; err?: Record<string, unknown> };
 
-describe.each(adapters)('ObservabilityModule on $name', (adapter) => {
+/**
+ * The module's cases on one adapter. nestjs-pino 5 keeps one request logger per process (the first
+ * app's options win), so each adapter runs in a Jest file of its own: observability.module.<adapter>.spec.ts.
+ */
+export function describeObservabilityModule(name: 'Express' | 'Fastify'): void {
+describe.each(adapters.filter((a) => a.name === name))('ObservabilityModule on $name', (adapter) => {
   let app: INestApplication;
   let base = '';
   const chunks: string[] = [];
@@ -336,7 +341,10 @@ describe.each(adapters)('ObservabilityModule on $name', (adapter) => {
     });
   });
 });
+}
 
+/** The options checks, which start no HTTP app. */
+export function describeObservabilityOptions(): void {
 describe('ObservabilityModule.forRootAsync', () => {
   it('validates the options at start-up, naming the bad one', async () => {
     const compile = Test.createTestingModule({
@@ -356,3 +364,4 @@ describe('ObservabilityModule.forRootAsync', () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+}

@@ -1,0 +1,4 @@
+import { describeObservabilityModule, describeObservabilityOptions } from './observability.module.cases.js';
+
+describeObservabilityModule('Express');
+describeObservabilityOptions();

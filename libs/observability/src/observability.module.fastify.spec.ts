@@ -1,0 +1,3 @@
+import { describeObservabilityModule } from './observability.module.cases.js';
+
+describeObservabilityModule('Fastify');
