@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { logFormatFor } from '@bastion/config';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { parseDuration, Public } from '@bastion/auth';
 import { AuditTrail } from '@bastion/audit';
@@ -49,6 +50,7 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
         return {
           service: 'bastion-api',
           logLevel: api.LOG_LEVEL,
+          logFormat: logFormatFor(api, process.stdout.isTTY === true, Boolean(process.env.CI)),
           metricsToken: cfg.METRICS_TOKEN,
           alerts: {
             rules: [

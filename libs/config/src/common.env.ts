@@ -6,7 +6,18 @@ import { oneOf, urlWithScheme } from './fields.js';
 export const runtimeEnv = z.object({
   NODE_ENV: oneOf(['development', 'test', 'production'] as const, 'development'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const, 'info'),
+  // Unset: see logFormatFor (readable in a development terminal, JSON everywhere else).
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
 });
+
+/**
+ * The log format when LOG_FORMAT is not set: readable lines for a person (development, output to a
+ * terminal, not CI), JSON everywhere else (production, CI, containers, files), where machines read it.
+ */
+export function logFormatFor(env: { NODE_ENV: string; LOG_FORMAT?: 'json' | 'pretty' }, stdoutIsTty: boolean, ci: boolean): 'json' | 'pretty' {
+  if (env.LOG_FORMAT) return env.LOG_FORMAT;
+  return env.NODE_ENV === 'development' && stdoutIsTty && !ci ? 'pretty' : 'json';
+}
 
 /** The database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite folder. */
 export const databaseEnv = z.object({

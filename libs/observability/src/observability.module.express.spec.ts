@@ -1,4 +1,4 @@
-import { describeObservabilityModule, describeObservabilityOptions } from './observability.module.cases.js';
+import { describeObservabilityModule, describeObservabilityOptions } from '../test/observability-module.cases.js';
 
 describeObservabilityModule('Express');
 describeObservabilityOptions();

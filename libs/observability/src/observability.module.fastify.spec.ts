@@ -1,3 +1,3 @@
-import { describeObservabilityModule } from './observability.module.cases.js';
+import { describeObservabilityModule } from '../test/observability-module.cases.js';
 
 describeObservabilityModule('Fastify');

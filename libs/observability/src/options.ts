@@ -9,6 +9,9 @@ import { redactPathsWith } from './redaction.js';
 /** Log levels, Nest's `verbose` being pino's `trace`. */
 export type ObservabilityLogLevel = Level | 'verbose' | 'silent';
 
+/** How log lines are written: JSON for machines, or one readable line for a terminal. */
+export type ObservabilityLogFormat = 'json' | 'pretty';
+
 /** Options of {@link ObservabilityModule}. */
 export interface ObservabilityModuleOptions {
   /** Names the service in every log line (`service`). Letters, digits, `_`, `.`, `-`; at most 64. */
@@ -19,6 +22,11 @@ export interface ObservabilityModuleOptions {
   redactPaths?: string[];
   /** Where log lines go. Default: standard output. Tests pass a stream that collects them. */
   logStream?: DestinationStream;
+  /**
+   * `json` (default): one JSON object per line, for log shippers. `pretty`: one readable, coloured line
+   * per entry (pino-pretty), for a developer's terminal; the same fields, redaction applied first.
+   */
+  logFormat?: ObservabilityLogFormat;
   /**
    * A bearer token that may read `GET /metrics` from anywhere; at least 32 characters. Without
    * it, only loopback clients may (unless `metricsAllowLoopback` is false).
@@ -52,6 +60,7 @@ export interface ResolvedObservabilityOptions {
   logLevel: Level | 'silent';
   redactPaths: readonly string[];
   logStream?: DestinationStream;
+  logFormat: ObservabilityLogFormat;
   /** SHA-256 of the metrics token; the token itself is not kept. */
   metricsTokenDigest?: Buffer;
   metricsAllowLoopback: boolean;
@@ -72,6 +81,7 @@ const TOP_LEVEL = new Set([
   'logLevel',
   'redactPaths',
   'logStream',
+  'logFormat',
   'metricsToken',
   'metricsAllowLoopback',
   'metricsClientAddress',
@@ -116,6 +126,9 @@ export function validateObservabilityOptions(options: ObservabilityModuleOptions
   const redactPaths = redactPathsWith(options.redactPaths);
   if (options.logStream !== undefined && typeof (options.logStream as Partial<DestinationStream> | null)?.write !== 'function') {
     throw optionsError('logStream', 'must be a stream with a write(line) method');
+  }
+  if (options.logFormat !== undefined && options.logFormat !== 'json' && options.logFormat !== 'pretty') {
+    throw optionsError('logFormat', 'must be "json" or "pretty"');
   }
 
   let metricsTokenDigest: Buffer | undefined;
@@ -163,6 +176,7 @@ export function validateObservabilityOptions(options: ObservabilityModuleOptions
     logLevel: options.logLevel === 'verbose' ? 'trace' : options.logLevel,
     redactPaths: Object.freeze(redactPaths),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    logFormat: options.logFormat ?? 'json',
     ...(metricsTokenDigest ? { metricsTokenDigest } : {}),
     metricsAllowLoopback: options.metricsAllowLoopback ?? true,
     metricsClientAddress: options.metricsClientAddress ?? adapterClientAddress,

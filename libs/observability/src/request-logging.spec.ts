@@ -15,7 +15,7 @@ interface LogLine {
 // The pino-http middleware exactly as the module builds it, driven with requests made here:
 // Node's HTTP parser refuses CR/LF in a header value (400), but a lenient parser, an HTTP/2 hop
 // or a proxy could still deliver one, and the log must not depend on the parser.
-function harness(extra: { redactPaths?: string[] } = {}) {
+function harness(extra: { redactPaths?: string[]; logFormat?: 'json' | 'pretty' } = {}) {
   const chunks: string[] = [];
   const options = validateObservabilityOptions({
     service: 'logging-spec',
@@ -104,4 +104,18 @@ describe('request logging', () => {
     expect(failed?.err).toMatchObject({ apiKey: '[REDACTED]', details: { refreshToken: '[REDACTED]', user: { newPassword: '[REDACTED]' } } });
     for (const secret of ['p0', 'p1', 'p2', 'k0', 'k1', 'k2']) expect(chunks.join('')).not.toContain(`"${secret}"`);
   });
+
+  it('writes one readable line per request in the pretty format: method, path without query, status; no JSON, no secret', async () => {
+    const { chunks, exchange } = harness({ logFormat: 'pretty' });
+    exchange({ url: '/things/7?token=query-secret-1', headers: { authorization: 'Bearer secret-token-2' }, id: 'req-pretty-0001', status: 404 });
+    // pino-pretty is a stream of its own: its line arrives on the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = chunks.join('');
+    expect(text.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(text).toMatch(/WARN.*GET \/things\/7 404 \d+ms request completed/);
+    expect(text).not.toContain('{"');
+    expect(text).not.toContain('query-secret-1');
+    expect(text).not.toContain('secret-token-2');
+  });
 });
+

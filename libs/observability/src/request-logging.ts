@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Params } from 'nestjs-pino';
-import pino, { type Logger as PinoInstance } from 'pino';
+import pino, { type DestinationStream, type Logger as PinoInstance } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { ResolvedObservabilityOptions } from './options.js';
 import { REDACTED } from './redaction.js';
@@ -35,7 +36,30 @@ function serializeResponse(raw: ServerResponse): Record<string, unknown> {
   return { statusCode: res.statusCode, headers: res.headers };
 }
 
-/** The root logger: JSON lines, ISO time, level names, the service name and the redaction. */
+/**
+ * One readable line per entry for a developer's terminal: time, level, context, message, and for a
+ * request `METHOD /path status ms` (the path without its query string). pino-pretty's formatter runs
+ * synchronously in this process (no transport worker), after redaction, so it sees what JSON would hold.
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  const target = destination ?? process.stdout;
+  const format = prettyFactory({
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,context,req,res,responseTime,reqId',
+    messageFormat: (log, messageKey) => {
+      const context = typeof log.context === 'string' ? `[${log.context}] ` : '';
+      const req = log.req as { method?: string; url?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      const request = req?.method ? `${req.method} ${req.url ?? ''} ${res?.statusCode ?? ''} ${String(log.responseTime ?? '')}ms ` : '';
+      return `${context}${request}${String(log[messageKey] ?? '')}`;
+    },
+  });
+  return { write: (line: string) => void target.write(format(line)) };
+}
+
+/** The root logger: JSON lines (or readable ones), ISO time, level names, the service name and the redaction. */
 export function createRootLogger(options: ResolvedObservabilityOptions): PinoInstance {
   return pino(
     {
@@ -47,7 +71,7 @@ export function createRootLogger(options: ResolvedObservabilityOptions): PinoIns
       serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
     },
     // Undefined: pino's default, standard output.
-    options.logStream,
+    options.logFormat === 'pretty' ? prettyStream(options.logStream) : options.logStream,
   );
 }
 

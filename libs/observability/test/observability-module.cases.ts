@@ -18,11 +18,11 @@ import { Test } from '@nestjs/testing';
 import { LoggerErrorInterceptor, Logger as PinoNestLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { AlertEngine } from './alert-engine.js';
-import { ObservabilityError } from './errors.js';
-import { installHttpMetrics } from './http-metrics.js';
-import { Metrics } from './metrics.service.js';
-import { ObservabilityModule } from './observability.module.js';
+import { AlertEngine } from '../src/alert-engine.js';
+import { ObservabilityError } from '../src/errors.js';
+import { installHttpMetrics } from '../src/http-metrics.js';
+import { Metrics } from '../src/metrics.service.js';
+import { ObservabilityModule } from '../src/observability.module.js';
 
 /** An error whose details hold a secret, as a careless service might throw. */
 class LookupError extends Error {
@@ -127,7 +127,7 @@ type LogLine = Record<string, unknown> & { reqId?: string; req?: Record<string, 
 
 /**
  * The module's cases on one adapter. nestjs-pino 5 keeps one request logger per process (the first
- * app's options win), so each adapter runs in a Jest file of its own: observability.module.<adapter>.spec.ts.
+ * app's options win), so each adapter runs in a Jest file of its own: src/observability.module.<adapter>.spec.ts.
  */
 export function describeObservabilityModule(name: 'Express' | 'Fastify'): void {
 describe.each(adapters.filter((a) => a.name === name))('ObservabilityModule on $name', (adapter) => {
