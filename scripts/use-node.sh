@@ -4,7 +4,7 @@
 # machine that reaches only the registry can run the supported lines.
 #
 #   export PATH="$(scripts/use-node.sh 24):$PATH"     # Node 24, what CI uses
-#   export PATH="$(scripts/use-node.sh 22):$PATH"     # 22.12, the lowest line we support
+#   export PATH="$(scripts/use-node.sh 22):$PATH"     # 22.22.3, the lowest release we support
 #
 # The tarball's sha512 is checked against the pin below before it is unpacked;
 # unpacked builds are kept in .cache/node/<version> (git-ignored).
@@ -12,7 +12,7 @@ set -euo pipefail
 line="${1:-24}"
 case "$line" in
   24) version=24.22.3; integrity='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' ;;
-  22) version=22.12.0; integrity='sha512-4khrFzyJU/IdeFo3m5vByubF9TkuPHJzJbKyOWtJp6tXofuNEV+t+d4w6+i9tSYJIjlaZIv8Xbm8hlL5UXIBaQ==' ;;
+  22) version=22.22.3; integrity='sha512-L57AfRf8K3F0na3lGYXYrBGO/pafgDrswNE8hjuMCyqYcxXrm0UepJBaCLP8PyjfnDoJGyIIf1oU0UTASOEpZg==' ;;
   *) echo "use-node.sh: unknown line '$line' (24 or 22)" >&2; exit 2 ;;
 esac
 case "$(uname -sm)" in
