@@ -10,11 +10,22 @@ const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 
+// NestJS 12 (and a few other packages) ship only ES modules. Jest loads them
+// from CommonJS natively on Node 24.9+ (require(esm)); on older Node (22 here)
+// it cannot, so those packages are compiled to CommonJS by Babel instead.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const nativeRequireEsm = major > 24 || (major === 24 && minor >= 9);
+const ESM_ONLY = ['@nestjs', 'oauth2-mock-server'];
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+    ...(nativeRequireEsm ? {} : { '^.+\\.m?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'] }] }),
+  },
+  ...(nativeRequireEsm ? {} : { transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`] }),
   moduleNameMapper,
 };
 

@@ -64,6 +64,17 @@ function requestIdFrom(header: unknown): string {
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/**
+ * Fastify 5.12+ treats a numeric `trustProxy` as "trust nobody" (a hop count cannot check who the
+ * immediate peer is). Express still reads it as "trust the n hops nearest the server". Both adapters
+ * must name the same client for the same request (rate-limit keys, audit `ip`), so a hop count is
+ * given to Fastify as the trust function Express builds from it (proxy-addr: hop i is trusted when
+ * i < n). The README says when a hop count is safe: only when clients cannot reach the app directly.
+ */
+function fastifyTrustProxy(trustProxy: false | number | string): false | string | ((address: string, hop: number) => boolean) {
+  return typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
+}
+
 const LOG_LEVEL_NAMES: string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'];
 
 /** Nest calls the `info` level `log`; every level at or above `level` is kept. */
@@ -102,7 +113,7 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const adapter = new FastifyAdapter({
       bodyLimit,
-      trustProxy,
+      trustProxy: fastifyTrustProxy(trustProxy),
       ...(https ? { https } : {}),
       // Prototype-poisoning keys in a JSON body are a 400 before any handler runs.
       onProtoPoisoning: 'error',
