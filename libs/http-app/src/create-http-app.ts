@@ -37,6 +37,12 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** The lowest level logged: `fatal` … `verbose`. Default `info`. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+  /**
+   * Hold Nest's start-up lines until the app calls `app.useLogger(...)`, so that they go through
+   * the same logger as everything after (one format on screen). Default false. Nest writes them
+   * anyway when start-up fails, or at `listen()` if `useLogger` is never called.
+   */
+  bufferLogs?: boolean;
 }
 
 /** What a client-supplied request id may look like; anything else is replaced. */
@@ -106,6 +112,7 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
   const requestId = options.requestId ?? true;
   const common = {
     logger: logLevelsFrom(options.logLevel ?? 'info'),
+    bufferLogs: options.bufferLogs === true,
     // Errors at start-up reach the caller instead of ending the process.
     abortOnError: false,
   };

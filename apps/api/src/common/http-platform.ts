@@ -59,6 +59,8 @@ export async function createPlatformApp(
     adapter: s.HTTP_ADAPTER,
     trustProxy: s.TRUST_PROXY,
     logLevel: s.LOG_LEVEL,
+    // Start-up lines wait for the pino logger below, so that they share its format.
+    bufferLogs: features.observability,
     bodyLimit: s.BODY_LIMIT,
     https,
     beforeBodyParsing: async (created) => {
