@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Logger, VERSION_NEUTRAL } from '@nestjs/common';
 import {
   HealthCheck,
-  HealthCheckError,
   HealthCheckService,
   type HealthCheckResult,
   HealthIndicatorService,
@@ -68,7 +67,8 @@ export class HealthController {
       return await this.health.check(checks);
     } catch (error) {
       const response = (error as { getResponse?: () => unknown }).getResponse?.() as HealthCheckResult | undefined;
-      if (error instanceof HealthCheckError || response?.details) {
+      // Terminus answers a failed check with a ServiceUnavailableException whose response holds the details.
+      if (response?.details) {
         throw new HealthNotReadyException(response?.details ?? {});
       }
       throw error;
