@@ -42,8 +42,9 @@ const APPS = [
       rxjs: '^7.8.1',
     },
     devDependencies: { '@types/express': '^5.0.0', '@types/node': '^22.10.7', typescript: '~5.9' },
-    // What `nest new` writes, with the module settings of a CommonJS app that predates nodenext.
-    compilerOptions: { module: 'commonjs', moduleResolution: 'node' },
+    // What `nest new` writes, with the settings of a CommonJS app that predates nodenext (Nest 10's `nest new`):
+    // without esModuleInterop, a default import of a CommonJS package compiles and is undefined at run time.
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node', esModuleInterop: false },
   },
   {
     name: 'nest12-esm-fastify',
@@ -68,7 +69,6 @@ const APPS = [
 function tsconfig(app) {
   return {
     compilerOptions: {
-      ...app.compilerOptions,
       esModuleInterop: true,
       isolatedModules: true,
       declaration: true,
@@ -85,6 +85,7 @@ function tsconfig(app) {
       skipLibCheck: true,
       strict: true,
       strictPropertyInitialization: false,
+      ...app.compilerOptions,
     },
   };
 }
