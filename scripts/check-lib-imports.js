@@ -3,6 +3,9 @@
 // Libraries must copy cleanly into another Nest app (STYLE.md): a file in
 // libs/<x> may import only files inside libs/<x> and packages listed in
 // libs/<x>/package.json (Node built-ins aside), never another lib or an alias.
+// A relative import names the emitted file, `./foo.js` or `./dir/index.js`: Node's ES module resolution
+// (`nodenext` apps) neither adds an extension nor looks for index files, and TypeScript maps `.js` to the `.ts`
+// source in every resolution mode.
 const { readdirSync, readFileSync, existsSync } = require('node:fs');
 const { builtinModules } = require('node:module');
 const { join, resolve, relative, dirname, sep } = require('node:path');
@@ -53,6 +56,10 @@ function checkLibs(root) {
           const target = resolve(dirname(file), spec);
           if (target !== libRoot && !target.startsWith(libRoot + sep)) {
             problems.push(`${where}: imports "${spec}", outside libs/${lib}`);
+          } else if (!spec.endsWith('.js')) {
+            problems.push(`${where}: imports "${spec}" without its .js extension (ES module apps need it)`);
+          } else if (!existsSync(target.replace(/\.js$/, '.ts'))) {
+            problems.push(`${where}: imports "${spec}", but there is no ${relative(root, target.replace(/\.js$/, '.ts'))}`);
           }
         } else if (spec.startsWith('node:') || builtinModules.includes(spec)) {
           continue;
@@ -71,5 +78,5 @@ if (require.main === module) {
   const problems = checkLibs(join(__dirname, '..'));
   for (const p of problems) console.error(p);
   if (problems.length) process.exit(1);
-  console.log('libs: every import stays inside its lib or its package.json');
+  console.log('libs: every import stays inside its lib or its package.json, and relative ones carry .js');
 }
