@@ -19,6 +19,7 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { createPrivateKey, generateKeyPairSync, sign } = require('node:crypto');
 const { tmpdir } = require('node:os');
+const { createServer } = require('node:net');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -32,7 +33,6 @@ const APPS = [
     major: 11,
     esm: false,
     adapter: 'express',
-    port: 39111,
     libs: ALL_LIBS.filter((l) => l !== 'database'),
     dependencies: {
       '@nestjs/common': '^11.0.1',
@@ -51,8 +51,7 @@ const APPS = [
     major: 12,
     esm: true,
     adapter: 'fastify',
-    port: 39112,
-    libs: ALL_LIBS.filter((l) => l !== 'database'), // TEMP
+    libs: ALL_LIBS,
     dependencies: {
       '@nestjs/common': '^12.0.1',
       '@nestjs/core': '^12.0.1',
@@ -186,11 +185,24 @@ function prepareDatabase(app, dir) {
       '',
     ].join('\n'),
   );
+  // Step 6: the README's prisma.config.ts, which keeps the CLI off downloaded engines.
+  const prismaConfig = [...copySection('database').matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1].replace(/^ {3}/gm, ''))
+    .find((block) => block.includes('defineConfig('));
+  if (!prismaConfig) throw new Error('libs/database/README.md: step 6 gives no prisma.config.ts');
+  writeFileSync(join(dir, 'prisma.config.ts'), prismaConfig);
   mkdirSync(join(dir, 'prisma', 'migrations', '20260101000000_notes'), { recursive: true });
   writeFileSync(
     join(dir, 'prisma', 'migrations', '20260101000000_notes', 'migration.sql'),
     'CREATE TABLE "notes" ("id" UUID NOT NULL, "body" TEXT NOT NULL, CONSTRAINT "notes_pkey" PRIMARY KEY ("id"));\n',
   );
+  // Step 3: TypeScript 6 with `declaration: true` (nest new's) fails on the generated client; the README says to
+  // turn it off.
+  if (!copySection('database').includes('"declaration": false')) throw new Error('libs/database/README.md: step 3 changed');
+  const tsconfigPath = join(dir, 'tsconfig.json');
+  const config = JSON.parse(readFileSync(tsconfigPath, 'utf8'));
+  config.compilerOptions.declaration = false;
+  writeFileSync(tsconfigPath, `${JSON.stringify(config, null, 2)}\n`);
   const index = join(dir, 'src', 'libs', 'database', 'src', 'index.ts');
   const lines = readFileSync(index, 'utf8').split('\n');
   const models = lines.findIndex((l) => l.startsWith('export type {') && l.includes('generated/prisma/client'));
@@ -281,6 +293,18 @@ async function makeApp(app, base) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Checks over HTTP
+
+/** A port nothing listens on now (the machine is shared). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 function startApp(app, dir) {
   const child = spawn(process.execPath, ['dist/main.js'], {
@@ -467,6 +491,7 @@ async function main() {
       const { dir, steps } = built[i];
       const rows = [...steps];
       if (steps.every((s) => s.ok)) {
+        app.port = await freePort();
         const proc = startApp(app, dir);
         const t = Date.now();
         const ready = await proc.ready;
