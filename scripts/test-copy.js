@@ -125,7 +125,9 @@ function words(line) {
  */
 function readmePackages(lib) {
   const out = [];
-  for (const m of copySection(lib).matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
+  // Step 1's optional install (the lib's own specs) is left out: the apps do not copy the specs' helpers.
+  const steps = copySection(lib).replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
+  for (const m of steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
     const args = words(m[1]);
     const dev = args.includes('-D') || args.includes('--save-dev');
     for (const arg of args) {
