@@ -20,6 +20,23 @@ function files(dir) {
   });
 }
 
+/** `name -> range` of every `npm i` in a README's "Copy it into your app" steps after step 1. */
+function readmeInstalls(readme) {
+  const start = readme.indexOf('## Copy it into your app');
+  if (start < 0) return null;
+  const end = readme.indexOf('\n## ', start + 3);
+  const steps = readme.slice(start, end < 0 ? undefined : end).replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
+  const installs = new Map();
+  for (const m of steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
+    for (const [, quoted, bare] of m[1].matchAll(/"([^"]*)"|(\S+)/g)) {
+      const arg = quoted ?? bare;
+      if (arg.startsWith('-') || arg.lastIndexOf('@') <= 0) continue;
+      installs.set(arg.slice(0, arg.lastIndexOf('@')), arg.slice(arg.lastIndexOf('@') + 1));
+    }
+  }
+  return installs;
+}
+
 function packageName(spec) {
   const parts = spec.split('/');
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
@@ -43,7 +60,18 @@ function checkLibs(root) {
       ...Object.keys(pkg.devDependencies ?? {}),
     ]);
     if (!existsSync(join(libRoot, 'src', 'index.ts'))) problems.push(`libs/${lib}: no src/index.ts`);
-    if (!existsSync(join(libRoot, 'README.md'))) problems.push(`libs/${lib}: no README.md`);
+    if (!existsSync(join(libRoot, 'README.md'))) {
+      problems.push(`libs/${lib}: no README.md`);
+    } else {
+      // `npm run test:copy` installs what the README says; the README must say what package.json declares.
+      const installs = readmeInstalls(readFileSync(join(libRoot, 'README.md'), 'utf8'));
+      if (!installs) problems.push(`libs/${lib}/README.md: no "## Copy it into your app" section`);
+      for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
+        if (installs && installs.get(name) !== range) {
+          problems.push(`libs/${lib}/README.md: its copy steps do not install "${name}@${range}" (a peer dependency)`);
+        }
+      }
+    }
     for (const file of files(join(libRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
       const where = relative(root, file);
@@ -78,5 +106,5 @@ if (require.main === module) {
   const problems = checkLibs(join(__dirname, '..'));
   for (const p of problems) console.error(p);
   if (problems.length) process.exit(1);
-  console.log('libs: every import stays inside its lib or its package.json, and relative ones carry .js');
+  console.log('libs: imports stay inside each lib or its package.json, relative ones carry .js, READMEs install every peer');
 }

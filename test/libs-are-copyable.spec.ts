@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,6 +28,24 @@ describe('libs copy cleanly into another app', () => {
         'libs/health/src/bad.ts: imports "./index" without its .js extension (ES module apps need it)',
         'libs/health/src/bad.ts: imports "./health.module.ts" without its .js extension (ES module apps need it)',
         'libs/health/src/bad.ts: imports "./nothing-here.js", but there is no libs/health/src/nothing-here.ts',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the check catches a README whose copy steps do not install a peer dependency at its range', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bastion-libs-'));
+    try {
+      cpSync(join(__dirname, '..', 'libs', 'health'), join(root, 'libs', 'health'), { recursive: true });
+      const pkgPath = join(root, 'libs', 'health', 'package.json');
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { peerDependencies: Record<string, string> };
+      pkg.peerDependencies['@nestjs/terminus'] = '^12.0.0';
+      pkg.peerDependencies['left-pad'] = '^1.3.0';
+      writeFileSync(pkgPath, JSON.stringify(pkg));
+      expect(checkLibs(root)).toEqual([
+        'libs/health/README.md: its copy steps do not install "@nestjs/terminus@^12.0.0" (a peer dependency)',
+        'libs/health/README.md: its copy steps do not install "left-pad@^1.3.0" (a peer dependency)',
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
