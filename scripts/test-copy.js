@@ -5,17 +5,20 @@
 // In a temporary folder it makes two fresh apps from registry packages only, shaped as `nest new` makes them:
 //   - nest11-cjs-express: Nest 11, CommonJS (`module: commonjs`, `moduleResolution: node`), Express, TypeScript 5.9;
 //   - nest12-esm-fastify: Nest 12, ES modules (`"type": "module"`, `nodenext`), Fastify, TypeScript 6.0.
-// For each app it follows every lib's README: copies what step 1 names (`libs/<name>/src`) to the same path under `src/`, installs the packages
-// of the README's `npm i` lines (one `npm install` per app; a `a || b` range becomes `a` in the Nest 11 app and `b`
-// in the Nest 12 app, so both ends of every peer range are tried), runs the README steps the lib needs (the Prisma
-// client of libs/database), compiles with tsc, starts the app and checks it over real HTTP. The app's own code is in
-// test/copy-app/ (the same files for both apps). A README step this script needs that the README does not give is a
-// README bug: fix the README, not this script.
+// For each app it follows every lib's README: copies what step 1 names (`libs/<name>/src`) to the same path under
+// `src/`, installs the packages of the README's `npm i` lines (one `npm install` per app; a `a || b` range becomes `a`
+// in the Nest 11 app and `b` in the Nest 12 app, so both ends of every peer range are tried), runs the README steps
+// the lib needs (the CASL declarations of libs/authz under node10 resolution, the Prisma client and prisma.config.ts
+// of libs/database), compiles with tsc, starts the app and checks it over real HTTP. The app's own code is in
+// test/copy-app/ (the same files for both apps). Both apps hold every lib and run every check; only the Nest 12 app
+// holds libs/database (with libs/field-encryption on its client), because it needs a generated Prisma client.
+// A README step this script needs that the README does not give is a README bug: fix the README, not this script.
 //
 // Usage: node scripts/test-copy.js [--keep]   (--keep leaves the temporary folder for a look)
 const { spawn } = require('node:child_process');
 const { Buffer } = require('node:buffer');
 const { setTimeout, clearTimeout } = require('node:timers');
+const { AbortSignal } = globalThis;
 const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { createPrivateKey, generateKeyPairSync, sign } = require('node:crypto');
 const { tmpdir } = require('node:os');
@@ -357,7 +360,12 @@ async function checks(app) {
     if (token) headers.authorization = `Bearer ${token}`;
     if (apiKey) headers['x-api-key'] = apiKey;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await globalThis.fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await globalThis.fetch(base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000), // a hung route fails its check instead of the whole run
+    });
     const text = await res.text();
     let json;
     try {
@@ -500,9 +508,12 @@ async function main() {
         rows.push({ name: 'app starts', ok: ready, detail: `${((Date.now() - t) / 1000).toFixed(1)} s`, output: ready ? undefined : proc.output() });
         if (ready) rows.push(...(await checks(app)));
         proc.child.kill('SIGTERM');
-        await new Promise((r) => (proc.child.exitCode === null ? proc.child.on('exit', r) : r()));
-        const errors = proc.output().split('\n').filter((l) => /"level":(50|60)|Error:/.test(l));
-        if (errors.length) rows.push({ name: 'no error in the log', ok: false, detail: errors.slice(0, 3).join(' | ').slice(0, 300) });
+        const stopped = new Promise((r) => (proc.child.exitCode === null ? proc.child.on('exit', r) : r()));
+        const forced = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+        await stopped;
+        clearTimeout(forced);
+        const errors = proc.output().split('\n').filter((l) => /"level":(50|60|"error"|"fatal")|Error:/.test(l));
+        rows.push({ name: 'no error in the log', ok: errors.length === 0, detail: errors.slice(0, 3).join(' | ').slice(0, 300) });
       }
       report.push({ app, rows, versions: versionsOf(dir) });
     }
