@@ -3,6 +3,9 @@
 // Libraries must copy cleanly into another Nest app (STYLE.md): a file in
 // libs/<x> may import only files inside libs/<x> and packages listed in
 // libs/<x>/package.json (Node built-ins aside), never another lib or an alias.
+// A relative import names the emitted file, `./foo.js` or `./dir/index.js`: Node's ES module resolution
+// (`nodenext` apps) neither adds an extension nor looks for index files, and TypeScript maps `.js` to the `.ts`
+// source in every resolution mode.
 const { readdirSync, readFileSync, existsSync } = require('node:fs');
 const { builtinModules } = require('node:module');
 const { join, resolve, relative, dirname, sep } = require('node:path');
@@ -15,6 +18,23 @@ function files(dir) {
     if (e.isDirectory()) return e.name === 'generated' || e.name === 'node_modules' ? [] : files(p);
     return /\.ts$/.test(e.name) ? [p] : [];
   });
+}
+
+/** `name -> range` of every `npm i` in a README's "Copy it into your app" steps after step 1. */
+function readmeInstalls(readme) {
+  const start = readme.indexOf('## Copy it into your app');
+  if (start < 0) return null;
+  const end = readme.indexOf('\n## ', start + 3);
+  const steps = readme.slice(start, end < 0 ? undefined : end).replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
+  const installs = new Map();
+  for (const m of steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
+    for (const [, quoted, bare] of m[1].matchAll(/"([^"]*)"|(\S+)/g)) {
+      const arg = quoted ?? bare;
+      if (arg.startsWith('-') || arg.lastIndexOf('@') <= 0) continue;
+      installs.set(arg.slice(0, arg.lastIndexOf('@')), arg.slice(arg.lastIndexOf('@') + 1));
+    }
+  }
+  return installs;
 }
 
 function packageName(spec) {
@@ -40,7 +60,18 @@ function checkLibs(root) {
       ...Object.keys(pkg.devDependencies ?? {}),
     ]);
     if (!existsSync(join(libRoot, 'src', 'index.ts'))) problems.push(`libs/${lib}: no src/index.ts`);
-    if (!existsSync(join(libRoot, 'README.md'))) problems.push(`libs/${lib}: no README.md`);
+    if (!existsSync(join(libRoot, 'README.md'))) {
+      problems.push(`libs/${lib}: no README.md`);
+    } else {
+      // `npm run test:copy` installs what the README says; the README must say what package.json declares.
+      const installs = readmeInstalls(readFileSync(join(libRoot, 'README.md'), 'utf8'));
+      if (!installs) problems.push(`libs/${lib}/README.md: no "## Copy it into your app" section`);
+      for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
+        if (installs && installs.get(name) !== range) {
+          problems.push(`libs/${lib}/README.md: its copy steps do not install "${name}@${range}" (a peer dependency)`);
+        }
+      }
+    }
     for (const file of files(join(libRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
       const where = relative(root, file);
@@ -53,6 +84,10 @@ function checkLibs(root) {
           const target = resolve(dirname(file), spec);
           if (target !== libRoot && !target.startsWith(libRoot + sep)) {
             problems.push(`${where}: imports "${spec}", outside libs/${lib}`);
+          } else if (!spec.endsWith('.js')) {
+            problems.push(`${where}: imports "${spec}" without its .js extension (ES module apps need it)`);
+          } else if (!existsSync(target.replace(/\.js$/, '.ts'))) {
+            problems.push(`${where}: imports "${spec}", but there is no ${relative(root, target.replace(/\.js$/, '.ts'))}`);
           }
         } else if (spec.startsWith('node:') || builtinModules.includes(spec)) {
           continue;
@@ -71,5 +106,5 @@ if (require.main === module) {
   const problems = checkLibs(join(__dirname, '..'));
   for (const p of problems) console.error(p);
   if (problems.length) process.exit(1);
-  console.log('libs: every import stays inside its lib or its package.json');
+  console.log('libs: imports stay inside each lib or its package.json, relative ones carry .js, READMEs install every peer');
 }

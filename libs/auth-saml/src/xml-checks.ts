@@ -1,12 +1,9 @@
 import { SamlError } from './errors.js';
 
-// Loaded without its typings: @xmldom/xmldom's index.d.ts adds `lib="dom"` to
-// the whole TypeScript program, which changes global types (fetch's Headers)
-// in every file of the app that copies this lib. The part used is typed here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DOMParser } = require('@xmldom/xmldom') as {
-  DOMParser: new (options: { errorHandler: Record<'warning' | 'error' | 'fatalError', (message: string) => void> }) => { parseFromString(xml: string, type: string): unknown };
-};
+// The parser's own file, not the package's entry: @xmldom/xmldom's index.d.ts adds `lib="dom"` to the whole
+// TypeScript program, which changes global types (fetch's Headers) in every file of the app that copies this lib.
+// xmldom.d.ts types the part used here. A static import (not `require`) loads in CommonJS and ES module apps alike.
+import { DOMParser } from '@xmldom/xmldom/lib/dom-parser.js';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';

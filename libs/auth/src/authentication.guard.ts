@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { decodeJwt } from 'jose';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
 import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators.js';
 import { AuthError } from './errors.js';
@@ -18,7 +18,11 @@ interface RequestLike {
 
 const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'access_token'];
 
-type Strategy = Parameters<typeof passport.authenticate>[0];
+// Named imports only from CommonJS packages: a default import needs esModuleInterop in a CommonJS app, which not
+// every app sets. The authenticator is this lib's own, not passport's process-wide one (see runStrategy).
+const authenticator = new Passport();
+
+type Strategy = Parameters<typeof authenticator.authenticate>[0];
 
 /**
  * Runs one passport strategy on the request, on a fresh object per request:
@@ -41,7 +45,7 @@ function runStrategy(instance: Strategy, method: AuthMethod, request: unknown, r
       );
     };
     const perRequest = Object.create(instance as object) as Strategy;
-    passport.authenticate(perRequest, { session: false }, done)(request as never, response as never, (err?: unknown) => (err ? reject(err) : undefined));
+    authenticator.authenticate(perRequest, { session: false }, done)(request as never, response as never, (err?: unknown) => (err ? reject(err) : undefined));
   });
 }
 

@@ -67,6 +67,7 @@ export class HealthController {
       return await this.health.check(checks);
     } catch (error) {
       const response = (error as { getResponse?: () => unknown }).getResponse?.() as HealthCheckResult | undefined;
+      // Terminus answers a failed check with a ServiceUnavailableException whose response holds the details.
       if (response?.details) {
         throw new HealthNotReadyException(response?.details ?? {});
       }

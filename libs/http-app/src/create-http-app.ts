@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
-import typeis from 'type-is';
+import { hasBody, is as typeIs } from 'type-is';
 
 /** The body types both adapters read (Fastify's own JSON parser and the form parser the app registers, Express's body-parser). */
 const PARSED_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
@@ -176,14 +176,14 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     // as if none was sent; Fastify answers 415. Same answer on both: a body
     // the parsers above do not read is refused before any handler sees it.
     express.use((req: IncomingMessage, _res: unknown, next: (error?: unknown) => void) => {
-      if (typeis.hasBody(req) && !typeis(req, PARSED_TYPES)) {
+      if (hasBody(req) && !typeIs(req.headers['content-type'] ?? '', PARSED_TYPES)) {
         next(Object.assign(new Error('unsupported media type'), { status: 415, type: 'content-type.unsupported' }));
         return;
       }
       // Fastify refuses a JSON content type with an empty body; body-parser passes {} on
       // (type-is counts `Content-Length: 0` as a body).
-      const empty = !typeis.hasBody(req) || req.headers['content-length'] === '0';
-      if (BODY_METHODS.has(req.method ?? '') && empty && typeis.is(req.headers['content-type'] ?? '', ['application/json'])) {
+      const empty = !hasBody(req) || req.headers['content-length'] === '0';
+      if (BODY_METHODS.has(req.method ?? '') && empty && typeIs(req.headers['content-type'] ?? '', ['application/json'])) {
         next(Object.assign(new Error('empty JSON body'), { status: 400, type: 'entity.empty' }));
         return;
       }

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import { pino } from 'pino';
 import { optionsError } from './errors.js';
 
 /** What a censored value is replaced with. */

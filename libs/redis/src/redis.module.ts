@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { RedisConfigurableModule, REDIS_MODULE_OPTIONS, type RedisModuleOptions } from './redis.module-definition.js';
 
 /** Injection token of the shared ioredis client, or `null` when no URL was configured. */

@@ -1,0 +1,2 @@
+// The app without libs/database (the Nest 11 one) has no notes feature.
+export const NOTES_MODULES = [];
