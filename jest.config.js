@@ -22,8 +22,10 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
-    ...(nativeRequireEsm ? {} : { '^.+\\.m?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'] }] }),
+    // On Node 22 the sources are compiled to plain CommonJS too, so that an `import()` of an ES-only
+    // package becomes a require() of its Babel-compiled copy (one copy of each package in the registry).
+    '^.+\\.ts$': ['ts-jest', { tsconfig: nativeRequireEsm ? { isolatedModules: true } : { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' } }],
+    ...(nativeRequireEsm ? {} : { '^.+\\.m?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: [require.resolve('./test/support/babel-drop-create-require.js'), 'babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'] }] }),
   },
   ...(nativeRequireEsm ? {} : { transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`] }),
   moduleNameMapper,
