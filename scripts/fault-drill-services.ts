@@ -47,6 +47,7 @@ export class PgCluster {
   readonly url: string;
   private readonly data: string;
   private readonly log: string;
+  private starting?: Promise<void>;
 
   constructor(
     private readonly dir: string,
@@ -94,7 +95,13 @@ export class PgCluster {
   }
 
   /** Starts the server and waits until it accepts connections. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    const starting = this.launch();
+    this.starting = starting.catch(() => undefined);
+    return starting;
+  }
+
+  private async launch(): Promise<void> {
     await this.tool('pg_ctl', [
       'start', '-D', this.data, '-w', '-t', '30', '-l', this.log,
       '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
@@ -106,8 +113,9 @@ export class PgCluster {
     await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30']);
   }
 
-  /** Stops the cluster if it runs; never throws (cleanup). */
+  /** Stops the cluster if it runs, also one still starting; never throws (cleanup). */
   async destroy(): Promise<void> {
+    await this.starting;
     if (!existsSync(join(this.data, 'postmaster.pid'))) return;
     await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30'], 35_000).catch(() => undefined);
   }
