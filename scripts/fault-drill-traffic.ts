@@ -23,6 +23,8 @@ export interface Outcome {
   code?: string;
   /** ECONNRESET, ECONNREFUSED, TIMEOUT… when no response came. */
   error?: string;
+  /** The API's X-Request-Id: an audit event of this request carries it. */
+  requestId?: string;
   /** Which revoked token a `revoked` probe sent (when it was signed out). */
   note?: string;
   body?: Record<string, unknown>;
@@ -75,6 +77,7 @@ export function send(
           status: res.statusCode,
           contentType: res.headers['content-type'],
           retryAfter: res.headers['retry-after'],
+          requestId: typeof res.headers['x-request-id'] === 'string' ? res.headers['x-request-id'] : undefined,
           code,
           body,
         });

@@ -29,6 +29,7 @@ import { type Outcome, send, Traffic } from './fault-drill-traffic';
 const ROOT = join(__dirname, '..', '..');
 const OUTAGE_MS = 5_000;
 const SETTLE_MS = 2_000;
+const REFRESH_LIMIT = 5;
 const WATCHDOG_MS = Number(process.env.FAULT_DRILL_TIMEOUT_MS ?? 360_000);
 // A readable document of alice's tenant (prisma/seed.ts).
 const READABLE_DOC = '0b6c3c8e-0000-4000-8000-000000000001';
@@ -70,8 +71,12 @@ function node(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; o
   });
 }
 
+/** The drill's own requests outside the traffic (sign-ins and sign-outs), for the audit check. */
+const setupOutcomes: Outcome[] = [];
+
 async function json(api: ApiInstance, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Outcome> {
   const o = await send(api, 'setup', method, path, options);
+  setupOutcomes.push(o);
   if (o.error) throw new Error(`${method} ${path} on ${api.name}: ${o.error}`);
   return o;
 }
@@ -173,6 +178,8 @@ async function main(): Promise<number> {
     RATE_LIMIT_API: '999999/1m',
     RATE_LIMIT_LOGIN: '999999/15m',
     RATE_LIMIT_LOGIN_ADDRESS: '999999/15m',
+    // Low, so that a few refreshes during the PostgreSQL outage meet 429s, each an audit event.
+    RATE_LIMIT_REFRESH: `${REFRESH_LIMIT}/1m`,
     // So that the revoked-token probe can speak from addresses of its own (fault-drill-traffic.ts).
     TRUST_PROXY: 'loopback',
     // No external issuer or login provider to reach (the demo's would be another process's port 3001).
@@ -236,7 +243,14 @@ async function main(): Promise<number> {
     w.to = Date.now();
     windows.push(w);
   };
-  const dependencyDrill = (name: string, dependency: string, kill: () => Promise<void>, restart: () => Promise<void>, expectRefusals: boolean, afterBack?: () => Promise<void>) =>
+  const dependencyDrill = (
+    name: string,
+    dependency: string,
+    kill: () => Promise<void>,
+    restart: () => Promise<void>,
+    expectRefusals: boolean,
+    hooks: { duringOutage?: () => Promise<void>; afterBack?: () => Promise<void> } = {},
+  ) =>
     drill(name, async (w) => {
       // A fresh sign-out just before each fault, on top of the earlier ones: each drill shows its own.
       await Promise.all(apis.map((api) => api.whenStarted()));
@@ -246,7 +260,7 @@ async function main(): Promise<number> {
       await kill();
       if (expectRefusals) {
         // Readiness must say which dependency is down, so that a load balancer can act on it.
-        const unready = await readinessDown(apis, READINESS_CHECK[dependency] as string, from + OUTAGE_MS);
+        const [unready] = await Promise.all([readinessDown(apis, READINESS_CHECK[dependency] as string, from + OUTAGE_MS), hooks.duringOutage?.()]);
         extra.set(name, {
           problems: apis
             .filter((api) => !unready.has(api.name))
@@ -255,7 +269,7 @@ async function main(): Promise<number> {
       }
       await restart();
       const back = Date.now();
-      await afterBack?.();
+      await hooks.afterBack?.();
       w.outage = { dependency, from, back };
       w.expectRefusals = expectRefusals;
       w.recoveredAt = await waitRecovered(traffic, apis, back, token);
@@ -265,15 +279,27 @@ async function main(): Promise<number> {
 
   traffic.start();
   await drill('baseline (no fault)', () => sleep(3_000));
-  await dependencyDrill('PostgreSQL killed (immediate), restarted', 'PostgreSQL', () => pg.kill(), () => pg.start(), true);
-  await dependencyDrill('Redis killed (SIGKILL), back empty', 'Redis', () => redis.kill(), () => redis.start(), true, async () => {
-    const keys = await redis.command((c) => c.dbsize());
-    if (keys !== 0) throw new Error(`redis-server came back with ${keys} keys; the drill needs it empty`);
+  await dependencyDrill('PostgreSQL killed (immediate), restarted', 'PostgreSQL', () => pg.kill(), () => pg.start(), true, {
+    // Security events raised while the database is down: 429s of the refresh limit (RATE_LIMIT_REFRESH, counted
+    // in Redis) each record rate-limit.exceeded; they must be in the trail once the database is back.
+    duringOutage: async () => {
+      await sleep(1_000);
+      for (let i = 0; i < REFRESH_LIMIT + 4; i++) {
+        traffic.record(await send(a, 'refresh-flood', 'POST', '/v1/auth/refresh', { body: { refreshToken: `bst_rt_${'x'.repeat(43)}` }, forwardedFor: '192.0.2.99' }));
+      }
+    },
+  });
+  await dependencyDrill('Redis killed (SIGKILL), back empty', 'Redis', () => redis.kill(), () => redis.start(), true, {
+    afterBack: async () => {
+      const keys = await redis.command((c) => c.dbsize());
+      if (keys !== 0) throw new Error(`redis-server came back with ${keys} keys; the drill needs it empty`);
+    },
   });
   await dependencyDrill('Redis FLUSHALL', 'Redis', () => redis.command((c) => c.flushall()).then(() => undefined), async () => undefined, false);
 
   // SIGKILL of A while 8 writers write through it; B keeps serving the steady traffic.
   const killName = 'API A SIGKILL during 8 writers, restarted';
+  let killAt = 0;
   await drill(killName, async () => {
     await Promise.all(apis.map((api) => api.whenStarted()));
     let writing = true;
@@ -281,6 +307,7 @@ async function main(): Promise<number> {
       while (writing) await traffic.write(a);
     });
     await sleep(1_500);
+    killAt = Date.now();
     a.signal('SIGKILL');
     await sleep(300);
     writing = false;
@@ -366,9 +393,47 @@ async function main(): Promise<number> {
   const intact = /^Audit chain intact: (\d+) event/m.exec(verify.out);
   if (verify.code !== 0 || !intact) problems.push([`audit-verify exited ${verify.code}: ${verify.out.split('\n').slice(-3).join(' / ')}`]);
   else if (Number(intact[1]) === 0) problems.push(["the audit chain is empty: the drill's logins and logouts were not recorded"]);
+  rows.push(await auditedRow(pg, [...setupOutcomes, ...traffic.outcomes], a, killAt, began));
   rows.push({ drill: 'audit chain (audit-verify.js)', requests: '-', statuses: intact ? `intact, ${intact[1]} events` : 'BROKEN', maxRefusal: '-', recovery: '-', findings: groupFindings('audit', problems) });
 
   return report(rows, began, reports);
+}
+
+/**
+ * No security event lost: every sign-in answered 200 and every sign-out answered 204 has its audit event, and
+ * so has every 429 of the refresh flood sent while PostgreSQL was down (matched by the request id the API
+ * answered with). Events of requests answered by A in the 5 s before its SIGKILL may still have been in its
+ * write buffer: counted, not required.
+ */
+async function auditedRow(pg: PgCluster, outcomes: Outcome[], killed: ApiInstance, killAt: number, began: number): Promise<Row> {
+  const actionOf = (o: Outcome): string | undefined =>
+    o.path === '/v1/auth/login' && o.status === 200
+      ? 'auth.login'
+      : o.path === '/v1/auth/logout' && o.status === 204
+        ? 'auth.logout'
+        : o.op === 'refresh-flood' && o.status === 429
+          ? 'rate-limit.exceeded'
+          : undefined;
+  const expected = outcomes.filter((o) => actionOf(o) !== undefined);
+  const rows = (await pg.withClient((c) => c.query<{ request_id: string; action: string }>("SELECT request_id, action FROM audit_events WHERE action IN ('auth.login', 'auth.logout', 'rate-limit.exceeded')"))).rows;
+  const recorded = new Set(rows.map((r) => `${r.action} ${r.request_id}`));
+  const atRisk = (o: Outcome) => o.instance === killed.name && o.end <= killAt && o.end > killAt - 5_000;
+  const missing = expected.filter((o) => !o.requestId || !recorded.has(`${actionOf(o)} ${o.requestId}`));
+  const risky = expected.filter(atRisk);
+  const duringOutage = expected.filter((o) => o.op === 'refresh-flood');
+  const problems: [string, Outcome?][] = missing.filter((o) => !atRisk(o)).map((o) => [`${o.method} ${o.path} answered ${o.status} but the audit trail has no ${actionOf(o)} event with its request id`, o]);
+  if (!duringOutage.length) problems.push(['no 429 came from the refresh flood during the PostgreSQL outage, so no event raised while the database was down could be checked']);
+  const first = (f: Finding) => f.examples[0];
+  return {
+    drill: 'security events audited (login, logout, 429)',
+    requests: String(expected.length),
+    statuses:
+      `${expected.length - missing.length} recorded, ${duringOutage.filter((o) => !missing.includes(o)).length}/${duringOutage.length} of those raised with PostgreSQL down` +
+      (risky.length ? `, ${risky.filter((o) => !missing.includes(o)).length}/${risky.length} of ${killed.name}'s in the 5 s before its SIGKILL` : ''),
+    maxRefusal: '-',
+    recovery: '-',
+    findings: groupFindings('audit', problems).map((f) => (first(f) ? { ...f, message: `${f.message} (first at +${secs((first(f) as Outcome).start - began)}, ${(first(f) as Outcome).requestId})` } : f)),
+  };
 }
 
 function report(rows: Row[], began: number, reports: string): number {
