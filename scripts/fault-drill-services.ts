@@ -291,6 +291,11 @@ export class ApiInstance {
     return Promise.race([this.exited, sleep(ms).then(() => undefined)]);
   }
 
+  /** Whether the process is alive (started, not yet exited). */
+  running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Whether the instance was down (or stopping) at any moment of [from, to]. */
   wasDown(from: number, to: number): boolean {
     return this.downs.some((d) => from <= d.to && to >= d.from);
