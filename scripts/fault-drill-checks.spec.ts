@@ -46,6 +46,13 @@ describe('fault drill checks', () => {
     expect(judge(refusal({ op: 'live', path: '/health/live' }), window)).toMatch(/liveness answered 503/);
   });
 
+  it('an answer that waited out the limit while the dependency was down is a finding, whatever its status', () => {
+    expect(judge(outcome({ end: T0 + 2_000 + LIMITS.refusalMs + 1 }), window)).toBe(
+      'GET /v1/documents/:id (doc-read): answered 200 only after more than 5000 ms while PostgreSQL was down (a wait, not a bounded 503)',
+    );
+    expect(judge(outcome({ start: T0 + 8_000, end: T0 + 8_000 + LIMITS.refusalMs + 1 }), window)).toBeUndefined();
+  });
+
   it('a revoked token accepted is a finding at any time, naming which tokens came back', () => {
     const accepted = outcome({ op: 'revoked', path: '/v1/users/me', status: 200, note: 'before the drills' });
     expect(judge(accepted, window)).toMatch(/a token revoked by logout was accepted \(200\)/);

@@ -72,6 +72,10 @@ export function judge(o: Outcome, w: DrillWindow): string | undefined {
   if (o.error) return `${what}: connection dropped (${o.error}) while the API was up`;
   const status = o.status as number;
   if (o.op === 'revoked' && status >= 200 && status < 300) return `${what}: a token revoked by logout was accepted (${status})`;
+  // A dependency that hangs must end in a bounded 503, not a wait: any answer slower than the limit while it is down.
+  if (status !== 503 && inRefusalWindow(o, w) && o.end - o.start > LIMITS.refusalMs) {
+    return `${what}: answered ${status} only after more than ${LIMITS.refusalMs} ms while ${w.outage?.dependency} was down (a wait, not a bounded 503)`;
+  }
   if (status === 503) {
     if (o.op === 'live') return `${what}: liveness answered 503 (${o.code}); only readiness may follow dependencies`;
     if (!inRefusalWindow(o, w)) {

@@ -48,6 +48,7 @@ export class PgCluster {
   private readonly data: string;
   private readonly log: string;
   private starting?: Promise<void>;
+  private frozen: number[] = [];
 
   constructor(
     private readonly dir: string,
@@ -113,8 +114,44 @@ export class PgCluster {
     await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30']);
   }
 
-  /** Stops the cluster if it runs, also one still starting; never throws (cleanup). */
+  /**
+   * SIGSTOP to the postmaster, then to each of its children: every connection stays open and nothing answers,
+   * as with a database that hangs (a full disk, a lock, a network partition that drops packets).
+   * The postmaster first, so that it forks no new backend in between.
+   */
+  async freeze(): Promise<void> {
+    const postmaster = this.postmasterPid();
+    process.kill(postmaster, 'SIGSTOP');
+    this.frozen = [postmaster, ...(await this.children(postmaster))];
+    for (const pid of this.frozen.slice(1)) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT to what {@link freeze} stopped, children first. */
+  async thaw(): Promise<void> {
+    for (const pid of [...this.frozen].reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone already.
+      }
+    }
+    this.frozen = [];
+  }
+
+  private postmasterPid(): number {
+    const pid = Number(readFileSync(join(this.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!Number.isSafeInteger(pid) || pid <= 1) throw new Error(`no postmaster pid in ${join(this.data, 'postmaster.pid')}`);
+    return pid;
+  }
+
+  private async children(pid: number): Promise<number[]> {
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]).catch(() => ({ stdout: '' }));
+    return stdout.split('\n').map((l) => Number(l.trim())).filter((n) => Number.isSafeInteger(n) && n > 1);
+  }
+
+  /** Stops the cluster if it runs, also one still starting or frozen; never throws (cleanup). */
   async destroy(): Promise<void> {
+    await this.thaw();
     await this.starting;
     if (!existsSync(join(this.data, 'postmaster.pid'))) return;
     await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30'], 35_000).catch(() => undefined);

@@ -120,6 +120,7 @@ export interface AckedWrite {
 export class Traffic {
   readonly outcomes: Outcome[] = [];
   readonly acked: AckedWrite[] = [];
+  private readonly recorded = new WeakSet<Outcome>();
   private running = false;
   /** Instances no new request goes to, as a load balancer does with an instance that is stopping. */
   private readonly drained = new Set<ApiInstance>();
@@ -135,6 +136,8 @@ export class Traffic {
 
   /** Records `o`; a 201 document write is remembered as acknowledged. */
   record(o: Outcome): Outcome {
+    if (this.recorded.has(o)) return o;
+    this.recorded.add(o);
     this.outcomes.push(o);
     if (o.op === 'doc-write' && o.status === 201 && typeof o.body?.id === 'string') {
       this.acked.push({ id: o.body.id, title: String(o.body.title), instance: o.instance, at: o.end });
@@ -157,14 +160,15 @@ export class Traffic {
       return live[i % live.length] as ApiInstance;
     };
     const reader = async (w: number) => {
+      // Each step records its outcome (a write through write(), which also remembers what was acknowledged).
       const cycle = [
-        (api: ApiInstance) => send(api, 'me', 'GET', '/v1/users/me', { token: alice }),
-        (api: ApiInstance) => send(api, 'doc-read', 'GET', `/v1/documents/${readableDoc}`, { token: alice }),
+        (api: ApiInstance) => send(api, 'me', 'GET', '/v1/users/me', { token: alice }).then((o) => this.record(o)),
+        (api: ApiInstance) => send(api, 'doc-read', 'GET', `/v1/documents/${readableDoc}`, { token: alice }).then((o) => this.record(o)),
         (api: ApiInstance) => this.write(api),
-        (api: ApiInstance) => send(api, 'live', 'GET', '/health/live'),
+        (api: ApiInstance) => send(api, 'live', 'GET', '/health/live').then((o) => this.record(o)),
       ];
       for (let i = w; this.running; i++) {
-        this.record(await (cycle[i % cycle.length] as (api: ApiInstance) => Promise<Outcome>)(pick(i + w)));
+        await (cycle[i % cycle.length] as (api: ApiInstance) => Promise<Outcome>)(pick(i + w));
         await sleep(15);
       }
     };
