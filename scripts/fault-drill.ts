@@ -294,8 +294,10 @@ async function main(): Promise<number> {
     // in Redis) each record rate-limit.exceeded; they must be in the trail once the database is back.
     duringOutage: async () => {
       await sleep(1_000);
+      // On an instance that is up (one may have crashed).
+      const target = apis.find((api) => api.running()) ?? a;
       for (let i = 0; i < REFRESH_LIMIT + 4; i++) {
-        traffic.record(await send(a, 'refresh-flood', 'POST', '/v1/auth/refresh', { body: { refreshToken: `bst_rt_${'x'.repeat(43)}` }, forwardedFor: '192.0.2.99' }));
+        traffic.record(await send(target, 'refresh-flood', 'POST', '/v1/auth/refresh', { body: { refreshToken: `bst_rt_${'x'.repeat(43)}` }, forwardedFor: '192.0.2.99' }));
       }
     },
   });
