@@ -49,7 +49,8 @@ const WARN_EVERY_MS = 60_000;
 @Injectable()
 export class BastionThrottlerGuard extends ThrottlerGuard {
   private readonly fields = new WeakMap<object, RateLimitFields>();
-  private readonly failedRequests = new WeakSet<object>();
+  // Requests counted as failed authentications, and whether the failure limit applies to them.
+  private readonly failedRequests = new WeakMap<object, boolean>();
   private readonly warnedAt = new Map<string, number>();
 
   constructor(
@@ -105,9 +106,10 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
    * @example
    * onRejected: (context) => throttlerGuard.countFailedAuthentication(context)
    */
-  async countFailedAuthentication(context: ExecutionContext): Promise<void> {
+  async countFailedAuthentication(context: ExecutionContext, options: { failureLimit?: boolean } = {}): Promise<void> {
     const { req } = this.getRequestResponse(context);
-    this.failedRequests.add(req);
+    // `failureLimit: false` (e.g. an expired token, which proves it was once ours): the ordinary limits only.
+    this.failedRequests.set(req, options.failureLimit ?? true);
     await this.canActivate(context);
   }
 
@@ -125,7 +127,7 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
     const { context, ttl, blockDuration, getTracker, generateKey } = request;
     const name = request.throttler.name ?? 'default';
     const { req, res } = this.getRequestResponse(context);
-    if (name === this.throttling.failedAuthentication && !this.failedRequests.has(req)) return true;
+    if (name === this.throttling.failedAuthentication && this.failedRequests.get(req) !== true) return true;
 
     const limit = await this.limitFor(context, { name, limit: request.limit, ttl, blockDuration });
     if (!Number.isSafeInteger(limit) || limit < 1) {

@@ -5,6 +5,7 @@ import {
   AUTH_CACHE_BUS,
   AUTH_MODULE_OPTIONS,
   type AuthCacheBus,
+  type AuthError,
   type AuthEvent,
   AuthenticationGuard,
   type AuthModuleOptions,
@@ -86,9 +87,11 @@ const authLib = AuthLibModule.forRootAsync({
       onEvent: (event: AuthEvent) => events.fromAuth(event),
       // A request that fails authentication still counts against its address's
       // rate limits (and RATE_LIMIT_AUTH_FAILURES): a flood of forged tokens meets 429.
-      onRejected: async (context: ExecutionContext) => {
+      // An expired token spends only the api budget: it was ours once, and a
+      // busy address behind one NAT sees a steady trickle of them.
+      onRejected: async (context: ExecutionContext, error: AuthError) => {
         throttler ??= moduleRef.get(ApiThrottlerGuard, { strict: false }) as ApiThrottlerGuard;
-        await (throttler as ApiThrottlerGuard).countFailedAuthentication(context);
+        await (throttler as ApiThrottlerGuard).countFailedAuthentication(context, { failureLimit: error.code !== 'ERR_AUTH_TOKEN_EXPIRED' });
       },
       // Access tokens of OIDC_ISSUERS, on the routes that accept `oidc`.
       externalTokens: external,
