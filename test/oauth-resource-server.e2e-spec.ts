@@ -17,7 +17,8 @@ const AUDIENCE = 'urn:bastion:api';
 const issuers: { listed?: MockIssuer; unlisted?: MockIssuer; globexIdp?: MockIssuer } = {};
 let downPort = 0;
 
-const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API: '100000/1m' };
+// Many refused tokens from one address: above RATE_LIMIT_AUTH_FAILURES (test/auth-failures.e2e-spec.ts tries that limit).
+const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API: '100000/1m', RATE_LIMIT_AUTH_FAILURES: '100000/1m' };
 
 beforeAll(async () => {
   issuers.listed = await startMockIssuer();
