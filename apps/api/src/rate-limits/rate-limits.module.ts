@@ -27,8 +27,8 @@ import { ApiThrottlerGuard, AUTH_FAILURES } from './api-throttler.guard';
         ],
         failedAuthentication: AUTH_FAILURES,
         storage: redis ? new RedisThrottlerStorage(redis) : undefined,
-        // Writes that mint credentials never go unlimited; reads follow RATE_LIMIT_FAIL_OPEN.
-        failClosed: cfg.RATE_LIMIT_FAIL_OPEN ? ['refresh', 'apiKeyCreate'] : ['api', 'refresh', 'apiKeyCreate'],
+        // Writes that mint credentials never go unlimited; reads and failed authentications follow RATE_LIMIT_FAIL_OPEN.
+        failClosed: cfg.RATE_LIMIT_FAIL_OPEN ? ['refresh', 'apiKeyCreate'] : ['api', 'refresh', 'apiKeyCreate', AUTH_FAILURES],
       }),
     }),
   ],
