@@ -175,6 +175,12 @@ describe('security:audit', () => {
       });
     }, 30_000);
 
+    it('the config lint refuses REDIS_SETTINGS_CHECK=off and TOKEN_REVOCATION_FAIL_OPEN', () => {
+      const named = lintProductionConfig({ REDIS_SETTINGS_CHECK: 'off', TOKEN_REVOCATION_FAIL_OPEN: 'true' }).filter((f) => f.level === 'error').map((f) => f.variable);
+      expect(named).toEqual(expect.arrayContaining(['REDIS_SETTINGS_CHECK', 'TOKEN_REVOCATION_FAIL_OPEN']));
+      expect(lintProductionConfig({ REDIS_SETTINGS_CHECK: 'refuse' }).some((f) => f.variable === 'REDIS_SETTINGS_CHECK')).toBe(false);
+    });
+
     it('says so, without failing, when there is no Redis to ask', () => {
       const envFile = join(dir, 'prod.env');
       writeFileSync(envFile, 'REDIS_URL=${REDIS_URL}\n');
