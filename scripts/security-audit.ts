@@ -17,6 +17,8 @@ const ROOT = join(__dirname, __dirname.includes(`${join('dist', 'scripts')}`) ? 
  */
 export const SECURITY_E2E_FILES = [
   'test/auth-tokens.e2e-spec.ts',
+  'test/revocation.e2e-spec.ts',
+  'test/auth-failures.e2e-spec.ts',
   'test/api-keys.e2e-spec.ts',
   'test/authz.e2e-spec.ts',
   'test/login-protection.e2e-spec.ts',
