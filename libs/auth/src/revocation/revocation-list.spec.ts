@@ -130,6 +130,24 @@ describe('RevocationList', () => {
     expect(a.verdict({ sub: 'u1' })).toBeNull();
   });
 
+  it('polls look overlapMs back while rows come in, then only past the newest row', async () => {
+    const inner = new MemoryRevocationStore(clock);
+    const asked: (number | null)[] = [];
+    const store: RevocationStore = { append: (e) => inner.append(e), changes: (s) => (asked.push(s), inner.changes(s)), purge: (b) => inner.purge(b) };
+    const a = make(store, { overlapMs: 5000 });
+    await a.sync();
+    await a.revokeToken('j1', now + 60_000);
+    const at = now;
+    await a.sync(); // full load again: the cursor was unknown until a row existed
+    now += 1000;
+    await a.sync();
+    expect(asked.at(-1)).toBe(at - 5000);
+    now += 5000;
+    await a.sync();
+    expect(asked.at(-1)).toBe(at + 1);
+    expect(a.verdict({ sub: 'u', tokenId: 'j1' })).toBe('ERR_AUTH_TOKEN_REVOKED');
+  });
+
   it('a store that cannot be read: closed after maxStalenessMs (ERR_AUTH_UNAVAILABLE), open only when configured', async () => {
     let failing = false;
     const inner = new MemoryRevocationStore(clock);

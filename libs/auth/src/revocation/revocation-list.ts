@@ -75,6 +75,7 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   private readonly maxStalenessMs: number;
   private readonly purgeIntervalMs: number;
   private cursorMs: number | null = null;
+  private cursorMovedAt = -Infinity;
   private lastSyncAt = -Infinity;
   private lastFullAt = -Infinity;
   private lastPurgeAt: number;
@@ -236,10 +237,17 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   private async syncOnce(): Promise<void> {
     const now = this.options.clock.now();
     const full = this.cursorMs === null || now - this.lastFullAt >= this.resyncIntervalMs;
+    // Look `overlapMs` back while rows keep coming; once the newest is that old, only past it
+    // (a quiet list costs an empty query; a later-committed older row waits for the full reload).
+    const cursor = this.cursorMs as number;
+    const since = full ? null : now - this.cursorMovedAt > this.overlapMs ? cursor + 1 : cursor - this.overlapMs;
     try {
-      const { entries, cursorMs } = await this.options.store.changes(full ? null : (this.cursorMs as number) - this.overlapMs);
+      const { entries, cursorMs } = await this.options.store.changes(since);
       for (const entry of entries) this.apply(entry);
-      if (cursorMs !== null && (this.cursorMs === null || cursorMs > this.cursorMs)) this.cursorMs = cursorMs;
+      if (cursorMs !== null && (this.cursorMs === null || cursorMs > this.cursorMs)) {
+        this.cursorMs = cursorMs;
+        this.cursorMovedAt = now;
+      }
       this.lastSyncAt = now;
       if (full) this.lastFullAt = now;
       this.counts.syncs += 1;
