@@ -78,9 +78,10 @@ export function lintProductionConfig(file: Record<string, string>, outer: Record
   if (env.NODE_ENV === 'production') info('demo seed: off (NODE_ENV=production refuses it)');
 
   // Fail-open switches trade safety for availability: say so when they are on.
-  for (const name of ['LOGIN_LIMITS_FAIL_OPEN', 'TOKEN_REVOCATION_FAIL_OPEN'] as const) {
-    if (truthy(env[name])) error(name, 'lets requests through unchecked when Redis does not answer');
-  }
+  if (truthy(env.LOGIN_LIMITS_FAIL_OPEN)) error('LOGIN_LIMITS_FAIL_OPEN', 'lets logins through uncounted when Redis does not answer');
+  if (truthy(env.TOKEN_REVOCATION_FAIL_OPEN)) error('TOKEN_REVOCATION_FAIL_OPEN', 'accepts revoked credentials when revocations cannot be read from the database');
+  // An evicting Redis is the redis check's (it asks the server); refusing to start on one is a choice, skipping the look is not.
+  if (env.REDIS_SETTINGS_CHECK === 'off') error('REDIS_SETTINGS_CHECK', 'off: the API would not say when Redis may evict rate-limit counters');
 
   lintFieldEncryption(env, deferred, error, info);
   lintFederation(env, deferred, error, info);

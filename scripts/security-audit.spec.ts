@@ -1,4 +1,6 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintLockfile, lintProductionConfig } from './security-audit-checks';
@@ -134,6 +136,58 @@ describe('security:audit', () => {
         'c: integrity is not sha512',
       ]);
     });
+  });
+
+  describe('Redis settings', () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as { port: number };
+          server.close(() => resolve(port));
+        });
+      });
+
+    // A redis-server of this test's own, with the policy under test.
+    async function withRedis(policy: string, fn: (url: string) => void): Promise<void> {
+      const port = await freePort();
+      const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', policy], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+        fn(`redis://127.0.0.1:${port}/0`);
+      } finally {
+        proc.kill('SIGKILL');
+      }
+    }
+
+    it('fails on an evicting maxmemory-policy, naming it and the consequence; passes on noeviction', async () => {
+      const envFile = join(dir, 'prod.env');
+      writeFileSync(envFile, 'REDIS_URL=${REDIS_URL}\n');
+      await withRedis('allkeys-lru', (url) => {
+        const { exitCode, results } = runSecurityAudit({ checks: ['redis'], envFile, reportDir: dir, outerEnv: { REDIS_URL: url } });
+        expect(exitCode).toBe(1);
+        expect(results[0]?.status).toBe('failed');
+        expect(results[0]?.summary).toMatch(/maxmemory-policy is allkeys-lru .*counters reset early/);
+      });
+      await withRedis('noeviction', (url) => {
+        const { exitCode, results } = runSecurityAudit({ checks: ['redis'], envFile, reportDir: dir, outerEnv: { REDIS_URL: url } });
+        expect(exitCode).toBe(0);
+        expect(results[0]?.summary).toMatch(/^maxmemory-policy noeviction; persistence: none/);
+      });
+    }, 30_000);
+
+    it('the config lint refuses REDIS_SETTINGS_CHECK=off and TOKEN_REVOCATION_FAIL_OPEN', () => {
+      const named = lintProductionConfig({ REDIS_SETTINGS_CHECK: 'off', TOKEN_REVOCATION_FAIL_OPEN: 'true' }).filter((f) => f.level === 'error').map((f) => f.variable);
+      expect(named).toEqual(expect.arrayContaining(['REDIS_SETTINGS_CHECK', 'TOKEN_REVOCATION_FAIL_OPEN']));
+      expect(lintProductionConfig({ REDIS_SETTINGS_CHECK: 'refuse' }).some((f) => f.variable === 'REDIS_SETTINGS_CHECK')).toBe(false);
+    });
+
+    it('says so, without failing, when there is no Redis to ask', () => {
+      const envFile = join(dir, 'prod.env');
+      writeFileSync(envFile, 'REDIS_URL=${REDIS_URL}\n');
+      expect(runSecurityAudit({ checks: ['redis'], envFile, reportDir: dir, outerEnv: {} }).results[0]?.status).toBe('unavailable');
+      const down = runSecurityAudit({ checks: ['redis'], envFile, reportDir: dir, outerEnv: { REDIS_URL: 'redis://127.0.0.1:1/0' } });
+      expect(down.results[0]).toMatchObject({ status: 'unavailable', summary: expect.stringMatching(/did not answer/) });
+    }, 30_000);
   });
 
   it('refuses an unknown check name', () => {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { assessRedisSettings, type RedisSettings } from '@bastion/redis';
 import { type Finding, lintLockfile, lintProductionConfig, type Lockfile } from './security-audit-checks';
 
 /** The repository root (this file runs from `scripts/` in tests and from `dist/scripts/` when built). */
@@ -16,6 +17,8 @@ const ROOT = join(__dirname, __dirname.includes(`${join('dist', 'scripts')}`) ? 
  */
 export const SECURITY_E2E_FILES = [
   'test/auth-tokens.e2e-spec.ts',
+  'test/revocation.e2e-spec.ts',
+  'test/auth-failures.e2e-spec.ts',
   'test/api-keys.e2e-spec.ts',
   'test/authz.e2e-spec.ts',
   'test/login-protection.e2e-spec.ts',
@@ -31,8 +34,8 @@ export const SECURITY_E2E_FILES = [
   'test/field-encryption.e2e-spec.ts',
 ];
 
-export type CheckName = 'config' | 'lockfile' | 'eslint' | 'e2e' | 'npm-audit';
-export const ALL_CHECKS: CheckName[] = ['config', 'lockfile', 'eslint', 'e2e', 'npm-audit'];
+export type CheckName = 'config' | 'redis' | 'lockfile' | 'eslint' | 'e2e' | 'npm-audit';
+export const ALL_CHECKS: CheckName[] = ['config', 'redis', 'lockfile', 'eslint', 'e2e', 'npm-audit'];
 
 /** One check's outcome in the report. */
 export interface CheckResult {
@@ -81,6 +84,53 @@ function checkConfig(o: AuditOptions): CheckResult {
     return fromFindings('config', 'Production config', [{ level: 'error', message: `cannot read ${o.envFile}` }], started, '');
   }
   return fromFindings('config', `Production config (${o.envFile})`, lintProductionConfig(file, o.outerEnv), started, 'no placeholder secret or field key; TLS and HSTS on; SAML/OIDC over https; docs off; demo seed off');
+}
+
+// Run in a child process (this audit is synchronous): CONFIG GET of the settings that decide whether Redis may drop keys.
+const REDIS_PROBE = `
+const Redis = require('ioredis');
+const client = new Redis(process.env.PROBE_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+const get = async (n) => { const r = await client.config('GET', n); return Array.isArray(r) && typeof r[1] === 'string' ? r[1] : ''; };
+(async () => {
+  try {
+    await client.connect();
+    const [policy, maxmemory, appendonly, save] = await Promise.all(['maxmemory-policy', 'maxmemory', 'appendonly', 'save'].map(get));
+    console.log(JSON.stringify({ settings: { maxmemoryPolicy: policy, maxmemory: Number(maxmemory) || 0, appendonly, save } }));
+  } catch (e) {
+    console.log(JSON.stringify(e && e.name === 'ReplyError' ? { settings: null } : { unreachable: String(e && e.message) }));
+  } finally { client.disconnect(); }
+})();`;
+
+/**
+ * The Redis of the production config (REDIS_URL, `\${REDIS_URL}` taken from the environment): an evicting
+ * `maxmemory-policy` deletes rate-limit counters and replay entries under load (docs/failure-modes.md#redis).
+ * Revocations do not depend on it (they live in the database).
+ */
+function checkRedis(o: AuditOptions): CheckResult {
+  const started = Date.now();
+  const title = 'Redis settings';
+  let url: string | undefined;
+  try {
+    const raw = parseDotenv(readFileSync(o.envFile)).REDIS_URL;
+    const ref = raw ? /^\$\{([A-Z][A-Z0-9_]*)\}$/.exec(raw.trim()) : null;
+    url = ref ? o.outerEnv[ref[1] as string] : raw;
+  } catch {
+    url = undefined;
+  }
+  url ??= o.outerEnv.REDIS_URL;
+  if (!url) return { name: 'redis', title, status: 'unavailable', summary: 'no REDIS_URL to check (set it, or supply ${REDIS_URL} in the environment)', findings: [], seconds: (Date.now() - started) / 1000 };
+  const r = spawnSync(process.execPath, ['-e', REDIS_PROBE], { cwd: ROOT, encoding: 'utf8', timeout: 15_000, env: { ...process.env, PROBE_REDIS_URL: url } });
+  let answer: { settings?: RedisSettings | null; unreachable?: string } = {};
+  try {
+    answer = JSON.parse((r.stdout ?? '').trim().split('\n').at(-1) ?? '{}') as typeof answer;
+  } catch {
+    answer = { unreachable: 'no answer from the probe' };
+  }
+  if (answer.unreachable !== undefined || answer.settings === undefined) {
+    return { name: 'redis', title, status: 'unavailable', summary: `Redis did not answer (${answer.unreachable ?? 'no answer'})`, findings: [], seconds: (Date.now() - started) / 1000 };
+  }
+  const findings: Finding[] = assessRedisSettings(answer.settings).map((f) => ({ level: f.level, variable: f.setting, message: f.message }));
+  return fromFindings('redis', title, findings, started, `maxmemory-policy noeviction${findings.length ? `; ${findings.map((f) => `${f.variable}: ${f.message}`).join('; ')}` : ''}`);
 }
 
 function checkLockfile(): CheckResult {
@@ -140,6 +190,7 @@ function checkNpmAudit(): CheckResult {
 export function runSecurityAudit(o: AuditOptions): { exitCode: number; results: CheckResult[]; markdown: string } {
   const checks: Record<CheckName, () => CheckResult> = {
     config: () => checkConfig(o),
+    redis: () => checkRedis(o),
     lockfile: checkLockfile,
     eslint: checkEslint,
     e2e: checkE2e,

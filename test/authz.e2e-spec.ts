@@ -181,7 +181,11 @@ describe('authorization (e2e)', () => {
       expect((await call(api.url, 'PATCH', `/v1/users/${bob.id}`, { token: admin().token, body: { status: 'disabled', role: 'viewer' } })).status).toBe(200);
       const disabled = await call(api.url, 'GET', '/v1/documents', { token: bob.token });
       expect(disabled.status).toBe(401);
+      expect(disabled.body.code).toBe('ERR_AUTH_ACCOUNT_DISABLED');
       expect((await call(api.url, 'PATCH', `/v1/users/${bob.id}`, { token: admin().token, body: { status: 'active' } })).status).toBe(200);
+      // Enabled again: his earlier tokens stay revoked; the tests after this one use a new login.
+      expect((await call(api.url, 'GET', '/v1/documents', { token: bob.token })).body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
+      bob.token = (await login(api.url, bob.email)).accessToken;
     });
   });
 

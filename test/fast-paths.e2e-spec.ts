@@ -85,13 +85,16 @@ describe('fast paths (e2e)', () => {
     expect((await create(b.url)).status).toBe(201);
     expect((await call(b.url, 'GET', '/v1/users/me', { token: bob })).body.role).toBe('editor');
 
-    // Disabled on A: B refuses bob's token (authorization) and his API key (authentication) at once.
+    // Disabled on A: B refuses bob's token and his API key at authentication, at once.
     const { key } = (await call(a.url, 'POST', '/v1/api-keys', { token: bob, body: { name: 'bob', scopes: ['documents:read'] } })).body;
     expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { apiKey: key })).status).toBe(200);
     expect((await call(a.url, 'PATCH', `/v1/users/${bobId}`, { token: admin, body: { status: 'disabled', role: 'viewer' } })).status).toBe(200);
-    expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { token: bob })).status).toBe(401);
-    expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { apiKey: key })).status).toBe(401);
+    expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { token: bob })).body.code).toBe('ERR_AUTH_ACCOUNT_DISABLED');
+    expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { apiKey: key })).body.code).toBe('ERR_AUTH_ACCOUNT_DISABLED');
     expect((await call(a.url, 'PATCH', `/v1/users/${bobId}`, { token: admin, body: { status: 'active' } })).status).toBe(200);
+    // Enabling again revives none of his earlier tokens: he signs in again.
+    expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { token: bob })).body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
+    bob = (await login(b.url, 'bob@example.com')).accessToken;
     expect((await call(b.url, 'GET', `/v1/documents/${ACME_PUBLIC_DOC}`, { token: bob })).status).toBe(200);
   });
 

@@ -17,7 +17,8 @@ const AUDIENCE = 'urn:bastion:api';
 const issuers: { listed?: MockIssuer; unlisted?: MockIssuer; globexIdp?: MockIssuer } = {};
 let downPort = 0;
 
-const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API: '100000/1m' };
+// Many refused tokens from one address: above RATE_LIMIT_AUTH_FAILURES (test/auth-failures.e2e-spec.ts tries that limit).
+const env: Env = { ...baseEnv(), RATE_LIMIT_LOGIN: '1000/15m', RATE_LIMIT_LOGIN_ADDRESS: '1000/15m', RATE_LIMIT_API: '100000/1m', RATE_LIMIT_AUTH_FAILURES: '100000/1m' };
 
 beforeAll(async () => {
   issuers.listed = await startMockIssuer();
@@ -128,6 +129,30 @@ describe('the API as an OAuth 2.0 resource server (e2e)', () => {
     const res = await get(`/v1/documents/${ACME_PUBLIC_DOC}`, await listed.token({ sub: 'reporting', client_id: 'reporting', aud: AUDIENCE, scope: 'documents:read', tid: acmeId }, { kid: rotated.kid }));
     expect(res.status).toBe(200);
     expect(listed.jwksFetches()).toBe(fetchesBeforeRotation + 1);
+  });
+
+  it('a disabled user: their token from an external issuer is refused at authentication with the one code, and stays refused once enabled', async () => {
+    const listed = issuers.listed as MockIssuer;
+    const token = await listed.token({ sub: bobId, client_id: 'spa', aud: AUDIENCE, scope: 'documents:read profile:read' });
+    expect((await get('/v1/users/me', token)).status).toBe(200);
+    // `iat` counts whole seconds: a token of the revocation's own second is not refused by it (a login just after works).
+    await new Promise((r) => setTimeout(r, 1000));
+    const admin = (await login(api.url, 'admin@example.com')).accessToken;
+    expect((await call(api.url, 'PATCH', `/v1/users/${bobId}`, { token: admin, body: { status: 'disabled' } })).status).toBe(200);
+    try {
+      for (const path of ['/v1/users/me', `/v1/documents/${ACME_PUBLIC_DOC}`]) {
+        const res = await get(path, token);
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('ERR_AUTH_ACCOUNT_DISABLED');
+      }
+    } finally {
+      expect((await call(api.url, 'PATCH', `/v1/users/${bobId}`, { token: admin, body: { status: 'active' } })).status).toBe(200);
+    }
+    // Enabling again does not revive it; a token the issuer gives after that works.
+    expect((await get('/v1/users/me', token)).body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
+    await new Promise((r) => setTimeout(r, 1000));
+    const fresh = await listed.token({ sub: bobId, client_id: 'spa', aud: AUDIENCE, scope: 'documents:read profile:read' });
+    expect((await get('/v1/users/me', fresh)).status).toBe(200);
   });
 
   it('a token with documents:read reads; a write is 403 insufficient_scope naming documents:write (RFC 6750 §3.1)', async () => {

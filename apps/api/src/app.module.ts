@@ -78,7 +78,7 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     RedisModule.forRootAsync({
       isGlobal: true,
       inject: [redisConfig.KEY],
-      useFactory: (redis: ConfigType<typeof redisConfig>) => ({ url: redis.REDIS_URL }),
+      useFactory: (redis: ConfigType<typeof redisConfig>) => ({ url: redis.REDIS_URL, settingsCheck: redis.REDIS_SETTINGS_CHECK }),
     }),
     // After the database: on shutdown the audit buffer is written before the database closes.
     AuditModule,

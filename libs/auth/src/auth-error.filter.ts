@@ -13,6 +13,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   ERR_AUTH_TOKEN_INVALID: 401,
   ERR_AUTH_TOKEN_EXPIRED: 401,
   ERR_AUTH_TOKEN_REVOKED: 401,
+  ERR_AUTH_ACCOUNT_DISABLED: 401,
   ERR_AUTH_REFRESH_INVALID: 401,
   ERR_AUTH_REFRESH_REUSED: 401,
   ERR_AUTH_API_KEY_INVALID: 401,
@@ -91,6 +92,8 @@ export class AuthErrorFilter implements ExceptionFilter {
       }
       case 'ERR_AUTH_API_KEY_INVALID':
         return apiKey;
+      case 'ERR_AUTH_ACCOUNT_DISABLED':
+        return bearerMethods ? bearer(`, error="invalid_token", error_description=${quoted(error.message)}`) : apiKey;
       case 'ERR_AUTH_CREDENTIALS_AMBIGUOUS':
       case 'ERR_AUTH_CREDENTIAL_IN_QUERY':
         return bearer(`, error="invalid_request", error_description=${quoted(error.message)}`);

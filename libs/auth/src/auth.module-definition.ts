@@ -1,4 +1,7 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ExecutionContext } from '@nestjs/common';
+import type { AuthCacheBus } from './cache/auth-cache-bus.js';
+import type { AuthError } from './errors.js';
+import type { RevocationStore } from './revocation/revocation-store.js';
 import type { ApiKeyStore } from './api-keys/api-key.service.js';
 import type { Clock } from './clock.js';
 import type { JwtKeyProvider } from './keys/jwt-key-provider.interface.js';
@@ -28,8 +31,25 @@ export interface AuthModuleOptions {
   clockToleranceSeconds?: number;
   /** Signing and verification keys (e.g. a `FileKeyRing` or `KeyRing.fromKeys`). */
   keyProvider: JwtKeyProvider;
-  /** Revoked access tokens. Default in memory (one instance); use `RedisTokenDenyList` for several. */
+  /**
+   * Revoked access tokens. Default the module's {@link RevocationList} (durable when `revocationStore`
+   * is). `RedisTokenDenyList` is not durable: a Redis that comes back empty forgets every entry.
+   */
   denyList?: TokenDenyList;
+  /**
+   * The source of truth of revocations (logged-out tokens, disabled and signed-out users), e.g. a
+   * database table. Default in memory: one instance, lost on restart.
+   */
+  revocationStore?: RevocationStore;
+  /** Tells other instances of a revocation at once (e.g. `RedisAuthCacheBus`); without it they learn at their next poll. */
+  revocationBus?: AuthCacheBus;
+  /** Poll, reload and staleness bounds of the revocation list, ms (see `RevocationListOptions`). */
+  revocationSync?: { intervalMs?: number; resyncIntervalMs?: number; maxStalenessMs?: number };
+  /**
+   * Called with every request that failed authentication, before its error is answered (see
+   * `AuthenticationGuard.rejected`): count it against the address's rate limit, or throw a 429.
+   */
+  onRejected?: (context: ExecutionContext, error: AuthError) => void | Promise<void>;
   refreshTokenStore: RefreshTokenStore;
   apiKeyStore: ApiKeyStore;
   /** Readable start of every API key. Default `bst_live_`. */
@@ -52,7 +72,8 @@ export interface AuthModuleOptions {
   /**
    * What to do when a shared store (Redis) does not answer. Default closed
    * for both: a login is refused with 503 rather than let through unlimited,
-   * and a bearer token with 503 rather than accepted unchecked for revocation.
+   * and a bearer token with 503 rather than accepted unchecked for revocation (the revocation list
+   * has not been read from its store for `revocationSync.maxStalenessMs`).
    */
   failOpen?: { loginLimits?: boolean; denyList?: boolean };
   /**

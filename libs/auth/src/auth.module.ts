@@ -17,7 +17,9 @@ import { ExternalJwtStrategy } from './strategies/external-jwt.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
-import { DENY_GRACE_MS, MemoryTokenDenyList, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list.js';
+import { DENY_GRACE_MS, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list.js';
+import { RevocationList } from './revocation/revocation-list.js';
+import { MemoryRevocationStore, REVOCATION_STORE } from './revocation/revocation-store.js';
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || value === '') throw new AuthError('ERR_AUTH_OPTIONS', `auth option "${name}" is required`);
@@ -62,9 +64,29 @@ function tolerance(seconds = 5): number {
       useFactory: (o: AuthModuleOptions) => required(o.keyProvider, 'keyProvider'),
     },
     {
-      provide: TOKEN_DENY_LIST,
+      provide: REVOCATION_STORE,
       inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK],
-      useFactory: (o: AuthModuleOptions, clock: Clock): TokenDenyList => o.denyList ?? new MemoryTokenDenyList(clock),
+      useFactory: (o: AuthModuleOptions, clock: Clock) => o.revocationStore ?? new MemoryRevocationStore(clock),
+    },
+    {
+      provide: RevocationList,
+      inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK, REVOCATION_STORE],
+      useFactory: (o: AuthModuleOptions, clock: Clock, store: AuthModuleOptions['revocationStore']) =>
+        new RevocationList({
+          store: required(store, 'revocationStore'),
+          bus: o.revocationBus,
+          clock,
+          accessTokenTtlMs: parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"') * 1000,
+          syncIntervalMs: o.revocationSync?.intervalMs,
+          resyncIntervalMs: o.revocationSync?.resyncIntervalMs,
+          maxStalenessMs: o.revocationSync?.maxStalenessMs,
+          failOpen: o.failOpen?.denyList ?? false,
+        }),
+    },
+    {
+      provide: TOKEN_DENY_LIST,
+      inject: [AUTH_MODULE_OPTIONS, RevocationList],
+      useFactory: (o: AuthModuleOptions, revocations: RevocationList): TokenDenyList => o.denyList ?? revocations,
     },
     {
       provide: AccessTokenService,
@@ -131,6 +153,8 @@ function tolerance(seconds = 5): number {
     AUTH_CLOCK,
     JWT_KEY_PROVIDER,
     TOKEN_DENY_LIST,
+    REVOCATION_STORE,
+    RevocationList,
     AccessTokenService,
     RefreshTokenService,
     ApiKeyService,

@@ -6,6 +6,7 @@ import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-defin
 import { AUTH_METHODS_KEY, PUBLIC_KEY, SCOPES_KEY } from './decorators.js';
 import { AuthError } from './errors.js';
 import type { AuthMethod, AuthPrincipal } from './principal.js';
+import { RevocationList } from './revocation/revocation-list.js';
 import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { ExternalJwtStrategy } from './strategies/external-jwt.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
@@ -23,6 +24,9 @@ const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'acce
 const authenticator = new Passport();
 
 type Strategy = Parameters<typeof authenticator.authenticate>[0];
+
+// Refusals that are not a failed authentication: the credential was good (scope), or we could not tell.
+const NOT_A_FAILURE = new Set(['ERR_AUTH_INSUFFICIENT_SCOPE', 'ERR_AUTH_UNAVAILABLE', 'ERR_AUTH_OPTIONS', 'ERR_AUTH_KEYS']);
 
 /**
  * Runs one passport strategy on the request, on a fresh object per request:
@@ -63,6 +67,7 @@ export class AuthenticationGuard implements CanActivate {
   private readonly defaultMethods: AuthMethod[];
   private readonly ownIssuer: string;
   private readonly externalTokens: AuthModuleOptions['externalTokens'];
+  private readonly onRejected: AuthModuleOptions['onRejected'];
 
   constructor(
     private readonly reflector: Reflector,
@@ -70,17 +75,40 @@ export class AuthenticationGuard implements CanActivate {
     jwt: JwtStrategy,
     apiKey: ApiKeyStrategy,
     external: ExternalJwtStrategy,
+    private readonly revocations: RevocationList,
   ) {
     this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy, oidc: external as unknown as Strategy };
     this.ownIssuer = options.issuer;
     this.externalTokens = options.externalTokens;
     this.refusedQuery = (options.refusedQueryParams ?? DEFAULT_REFUSED_QUERY).map((n) => n.toLowerCase());
     this.defaultMethods = options.defaultMethods ?? ['jwt'];
+    this.onRejected = options.onRejected;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    try {
+      return await this.authenticate(context, targets);
+    } catch (error) {
+      if (error instanceof AuthError && !NOT_A_FAILURE.has(error.code)) await this.rejected(context, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Called with every request that failed authentication (a missing, malformed,
+   * forged, expired or revoked credential, a disabled account), before its
+   * error is answered. The default calls the `onRejected` option, e.g. to
+   * count the failure against the client address's rate limits (what a guard
+   * after this one never sees: nestjs/throttler#522). Throw to answer with
+   * another error (a 429); keep it cheap, it runs for every forged token.
+   */
+  protected async rejected(context: ExecutionContext, error: AuthError): Promise<void> {
+    await this.onRejected?.(context, error);
+  }
+
+  private async authenticate(context: ExecutionContext, targets: (ReturnType<ExecutionContext['getHandler']> | ReturnType<ExecutionContext['getClass']>)[]): Promise<boolean> {
     const methods = this.reflector.getAllAndOverride<AuthMethod[]>(AUTH_METHODS_KEY, targets) ?? this.defaultMethods;
     const request = context.switchToHttp().getRequest<RequestLike>();
 
@@ -92,6 +120,8 @@ export class AuthenticationGuard implements CanActivate {
 
     const method = this.presented(request, methods);
     const principal = await runStrategy(this.strategies[method], method, request, context.switchToHttp().getResponse());
+    // Whatever the method, a disabled account or a signed-out token stops here, from memory (RevocationList).
+    this.revocations.assertAllowed(principal, [principal.method]);
     request.user = principal;
 
     const required = this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [];

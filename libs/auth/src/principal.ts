@@ -18,9 +18,10 @@ export interface AuthPrincipal {
   scopes: readonly string[];
   /** Attributes the app put in the token or key record (tenant, role, department…). */
   attributes: Readonly<Record<string, string>>;
-  /** JWT id and expiry (ms), for revocation. */
+  /** JWT id, expiry and issue time (ms), for revocation. */
   tokenId?: string;
   expiresAt?: number;
+  issuedAt?: number;
   /** The API key's id, when `method` is `api-key`. */
   apiKeyId?: string;
   /** The token's issuer, when `method` is `oidc`. */

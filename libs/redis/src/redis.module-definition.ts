@@ -6,6 +6,12 @@ export interface RedisModuleOptions {
   url?: string;
   /** Prefix put before every key this app writes, so apps can share a Redis. Default `bastion:`. */
   keyPrefix?: string;
+  /**
+   * What to do when the server may evict keys (`maxmemory-policy` other than `noeviction`):
+   * `warn` (default) logs it at start-up and on each reconnection, `refuse` stops the start-up,
+   * `off` does not look.
+   */
+  settingsCheck?: 'warn' | 'refuse' | 'off';
 }
 
 export const {

@@ -1,6 +1,7 @@
-import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisConfigurableModule, REDIS_MODULE_OPTIONS, type RedisModuleOptions } from './redis.module-definition.js';
+import { assessRedisSettings, readRedisSettings } from './redis-settings.js';
 
 /** Injection token of the shared ioredis client, or `null` when no URL was configured. */
 export const REDIS_CLIENT = 'BASTION:REDIS_CLIENT';
@@ -53,9 +54,54 @@ function createClient(options: RedisModuleOptions): Redis | null {
   ],
   exports: [REDIS_CLIENT],
 })
-export class RedisModule extends RedisConfigurableModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: Redis | null) {
+export class RedisModule extends RedisConfigurableModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly client: Redis | null,
+    @Inject(REDIS_MODULE_OPTIONS) private readonly options: RedisModuleOptions,
+  ) {
     super();
+  }
+
+  /**
+   * Checks the server's settings (`settingsCheck`): at start-up when Redis
+   * answers within 2 s, and again each time the client reconnects (a restart
+   * or a failover may bring other settings). `refuse` stops the start-up on
+   * an evicting `maxmemory-policy`; later it can only warn.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const mode = this.options.settingsCheck ?? 'warn';
+    const client = this.client;
+    if (!client || mode === 'off') return;
+    let starting = true;
+    client.on('ready', () => {
+      if (!starting) void this.checkSettings(client, 'warn').catch(() => undefined);
+    });
+    try {
+      if (client.status !== 'ready') await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('not ready within 2 s')), 2000);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await this.checkSettings(client, mode);
+    } catch (error) {
+      if (error instanceof RedisOptionsError) throw error;
+      this.logger.warn(`redis settings not checked at start-up (${(error as Error).message}); checked when it connects`);
+    } finally {
+      starting = false;
+    }
+  }
+
+  private async checkSettings(client: Redis, mode: 'warn' | 'refuse'): Promise<void> {
+    for (const f of assessRedisSettings(await readRedisSettings(client as never))) {
+      const text = `redis ${f.setting} ${f.message}`;
+      if (f.level === 'error' && mode === 'refuse') throw new RedisOptionsError(`${text} (redis option "settingsCheck" is refuse)`);
+      if (f.level === 'error') this.logger.warn(text);
+      else this.logger.log(text);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

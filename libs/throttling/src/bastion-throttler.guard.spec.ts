@@ -1,4 +1,5 @@
 import {
+  type CanActivate,
   Controller,
   type ExecutionContext,
   Get,
@@ -9,6 +10,7 @@ import {
   Module,
   type NestModule,
   type Type,
+  UnauthorizedException,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -67,6 +69,21 @@ class KeyLimitGuard extends BastionThrottlerGuard {
   }
 }
 
+// Stands in for an authentication guard: `x-test-forged` fails it, after counting the failure
+// (`expired`: the ordinary limits only), as the demo's guard does through its rejection hook.
+@Injectable()
+class FailingAuthGuard implements CanActivate {
+  constructor(private readonly throttler: BastionThrottlerGuard) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
+    const forged = req.headers['x-test-forged'];
+    if (!forged) return true;
+    await this.throttler.countFailedAuthentication(context, { failureLimit: forged !== 'expired' });
+    throw new UnauthorizedException();
+  }
+}
+
 const adapters = [
   { name: 'Express', create: () => new ExpressAdapter() },
   { name: 'Fastify', create: () => new FastifyAdapter() },
@@ -115,6 +132,48 @@ describe.each(adapters)('BastionThrottlerGuard on $name', (adapter) => {
     await app?.close();
     app = undefined;
     warn.mockRestore();
+  });
+
+  it('counts failed authentications against the address and the failedAuthentication throttler only (nestjs/throttler#522)', async () => {
+    @Module({
+      imports: [
+        ThrottlingModule.forRoot({
+          throttlers: [
+            { name: 'api', limit: 5, ttl: 60_000 },
+            { name: 'authFailures', limit: 2, ttl: 60_000 },
+          ],
+          failedAuthentication: 'authFailures',
+        }),
+      ],
+      controllers: [PingController],
+      providers: [BastionThrottlerGuard, { provide: APP_GUARD, useClass: FailingAuthGuard }, { provide: APP_GUARD, useExisting: BastionThrottlerGuard }],
+    })
+    class FailuresModule implements NestModule {
+      configure(consumer: MiddlewareConsumer): void {
+        consumer.apply(fakeAuth).forRoutes(PingController);
+      }
+    }
+    const moduleRef = await Test.createTestingModule({ imports: [FailuresModule] }).compile();
+    app = moduleRef.createNestApplication(adapter.create(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+
+    const ok = await get('/ping');
+    expect(ok.status).toBe(200);
+    // A request that authenticated is not counted as a failure.
+    expect(ok.headers.get('ratelimit-policy')).toBe('"api";q=5;w=60');
+    expect(await statuses(2, '/ping', { 'x-test-forged': 'yes' })).toEqual([401, 401]);
+    const refused = await get('/ping', { 'x-test-forged': 'yes' });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"api";q=5;w=60, "authFailures";q=2;w=60');
+    expect(refused.headers.get('ratelimit')).toMatch(new RegExp(`^"api";r=1;t=\\d+, "authFailures";r=0;t=${retryAfter}$`));
+    // An expired token spends the address's api budget only; then the address is out of it.
+    expect((await get('/ping', { 'x-test-forged': 'expired' })).status).toBe(401);
+    expect((await get('/ping')).status).toBe(429);
+    // A principal from the same address has its own budget.
+    expect((await get('/ping', { 'x-test-sub': 'alice' })).status).toBe(200);
   });
 
   it('admits 3, then answers 429 ERR_RATE_LIMITED with RateLimit, RateLimit-Policy and Retry-After', async () => {

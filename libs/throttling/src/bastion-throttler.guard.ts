@@ -49,6 +49,8 @@ const WARN_EVERY_MS = 60_000;
 @Injectable()
 export class BastionThrottlerGuard extends ThrottlerGuard {
   private readonly fields = new WeakMap<object, RateLimitFields>();
+  // Requests counted as failed authentications, and whether the failure limit applies to them.
+  private readonly failedRequests = new WeakMap<object, boolean>();
   private readonly warnedAt = new Map<string, number>();
 
   constructor(
@@ -69,7 +71,7 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
    * Fastify `trustProxy`); `X-Forwarded-For` is never read here, as any client can send it.
    */
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const user = principalOf(req);
+    const user = this.failedRequests.has(req) ? undefined : principalOf(req);
     if (user) {
       if (nonEmptyString(user, 'apiKeyId')) return `key:${user.apiKeyId}`;
       if (nonEmptyString(user, 'sub')) return `user:${user.sub}`;
@@ -93,6 +95,29 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
     return throttler.limit;
   }
 
+  /**
+   * Counts a request that failed authentication, which never reaches this guard when it runs after
+   * the authentication guard (nestjs/throttler#522): against every throttler as usual, tracked by
+   * the client address since there is no principal, and against the `failedAuthentication`
+   * throttler. Throws the 429 (`ERR_RATE_LIMITED`, `Retry-After`, `RateLimit` fields) once a limit
+   * is reached. Call it from the authentication guard's rejection hook; it reads no database, so a
+   * flood of forged tokens costs a signature check and a counter each (ASVS v5 2.4.1, 6.3.1).
+   *
+   * @example
+   * onRejected: (context) => throttlerGuard.countFailedAuthentication(context)
+   */
+  async countFailedAuthentication(context: ExecutionContext, options: { failureLimit?: boolean } = {}): Promise<void> {
+    const { req } = this.getRequestResponse(context);
+    // `failureLimit: false` (e.g. an expired token, which proves it was once ours): the ordinary limits only.
+    this.failedRequests.set(req, options.failureLimit ?? true);
+    await this.canActivate(context);
+  }
+
+  /** Whether `req` is being counted as a failed authentication. */
+  protected isFailedAuthentication(req: object): boolean {
+    return this.failedRequests.has(req);
+  }
+
   /** Only HTTP requests are counted; websocket and microservice handlers pass untouched. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return context.getType() !== 'http';
@@ -102,6 +127,7 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
     const { context, ttl, blockDuration, getTracker, generateKey } = request;
     const name = request.throttler.name ?? 'default';
     const { req, res } = this.getRequestResponse(context);
+    if (name === this.throttling.failedAuthentication && this.failedRequests.get(req) !== true) return true;
 
     const limit = await this.limitFor(context, { name, limit: request.limit, ttl, blockDuration });
     if (!Number.isSafeInteger(limit) || limit < 1) {

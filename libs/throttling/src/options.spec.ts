@@ -93,6 +93,11 @@ describe('ThrottlingModule', () => {
     await moduleRef.close();
   });
 
+  it('failedAuthentication must name one of the throttlers', () => {
+    expect(validateThrottlingOptions({ throttlers: [api, { ...api, name: 'authFailures' }], failedAuthentication: 'authFailures' })).toMatchObject({ failedAuthentication: 'authFailures' });
+    expect(() => validateThrottlingOptions({ throttlers: [api], failedAuthentication: 'authFailures' })).toThrow(/"failedAuthentication" must name one of the throttlers/);
+  });
+
   it('fails at start-up on a bad option, naming it', async () => {
     await expect(
       Test.createTestingModule({ imports: [ThrottlingModule.forRoot({ throttlers: [{ ...api, ttl: -1 }] })] }).compile(),

@@ -34,6 +34,12 @@ export interface ThrottlingModuleOptions {
   failClosed?: string[];
   /** Return true to leave a request uncounted (e.g. health probes). Keep it cheap and unspoofable. */
   skipIf?: (context: ExecutionContext) => boolean;
+  /**
+   * The throttler that counts only requests which failed authentication, per client address
+   * (`BastionThrottlerGuard.countFailedAuthentication`), e.g. `authFailures` at 20/1m: a tighter
+   * limit for forged or guessed credentials than for traffic. It is not counted on other requests.
+   */
+  failedAuthentication?: string;
 }
 
 /** {@link ThrottlingModuleOptions} after validation, with the defaults filled in. */
@@ -42,11 +48,12 @@ export interface ResolvedThrottlingOptions {
   storage?: ThrottlerStorage;
   failClosed: readonly string[];
   skipIf?: (context: ExecutionContext) => boolean;
+  failedAuthentication?: string;
 }
 
 // An sf-string needs no escaping with these, and they are safe in a Redis key.
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const TOP_LEVEL = new Set(['throttlers', 'storage', 'failClosed', 'skipIf']);
+const TOP_LEVEL = new Set(['throttlers', 'storage', 'failClosed', 'skipIf', 'failedAuthentication']);
 const PER_THROTTLER = new Set(['name', 'limit', 'ttl', 'blockDuration']);
 
 function isPositiveInteger(value: unknown): value is number {
@@ -97,12 +104,16 @@ export function validateThrottlingOptions(options: ThrottlingModuleOptions): Res
   });
 
   if (options.skipIf !== undefined && typeof options.skipIf !== 'function') throw optionsError('skipIf', 'must be a function');
+  if (options.failedAuthentication !== undefined && (typeof options.failedAuthentication !== 'string' || !names.has(options.failedAuthentication))) {
+    throw optionsError('failedAuthentication', 'must name one of the throttlers');
+  }
 
   return {
     throttlers,
     ...(options.storage ? { storage: options.storage } : {}),
     failClosed: Object.freeze([...failClosed]),
     ...(options.skipIf ? { skipIf: options.skipIf } : {}),
+    ...(options.failedAuthentication ? { failedAuthentication: options.failedAuthentication } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ import { PrincipalCache } from './principal-cache.service';
         if (!redis) {
           if (cache.perProcessStateOnSharedDatabase) {
             new Logger('AuthCache').warn(
-              'REDIS_URL is not set: token revocations, failed-login counts, rate limits and the auth and policy caches are kept by this process only. Run one API instance on this database, or set REDIS_URL.',
+              'REDIS_URL is not set: failed-login counts, rate limits and the auth and policy caches are kept by this process only (revocations are read from the database every REVOCATION_SYNC_INTERVAL). Run one API instance on this database, or set REDIS_URL.',
             );
           }
           return new MemoryAuthCacheBus();

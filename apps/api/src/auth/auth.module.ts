@@ -1,10 +1,11 @@
-import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type ExecutionContext, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
 import {
   AUTH_CACHE_BUS,
   AUTH_MODULE_OPTIONS,
   type AuthCacheBus,
+  type AuthError,
   type AuthEvent,
   AuthenticationGuard,
   type AuthModuleOptions,
@@ -15,9 +16,9 @@ import {
   KeyRing,
   parseDuration,
   RedisAttemptStore,
-  RedisTokenDenyList,
   validateStoredKeys,
 } from '@bastion/auth';
+import { ModuleRef } from '@nestjs/core';
 import { PrismaService } from '@bastion/database';
 import { REDIS_CLIENT } from '@bastion/redis';
 import type Redis from 'ioredis';
@@ -29,6 +30,8 @@ import { AuthService } from './auth.service';
 import { LoginCodeService } from './login-code.service';
 import { JwksController } from './jwks.controller';
 import { PrismaRefreshTokenStore } from './prisma-refresh-token.store';
+import { PrismaRevocationStore } from './prisma-revocation.store';
+import { ApiThrottlerGuard } from '../rate-limits/api-throttler.guard';
 import { ATTRIBUTE_CLAIMS } from './scopes';
 import { ExternalTokens } from '../oidc/external-tokens';
 import { ExternalTokensModule } from '../oidc/external-tokens.module';
@@ -40,7 +43,7 @@ function limit(text: string) {
 
 const authLib = AuthLibModule.forRootAsync({
   imports: [ExternalTokensModule],
-  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, AUTH_CACHE_BUS, cacheConfig.KEY, ExternalTokens],
+  inject: [authConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, AUTH_CACHE_BUS, cacheConfig.KEY, ExternalTokens, ModuleRef],
   useFactory: async (
     cfg: ConfigType<typeof authConfig>,
     prisma: PrismaService,
@@ -49,7 +52,10 @@ const authLib = AuthLibModule.forRootAsync({
     bus: AuthCacheBus,
     cache: ConfigType<typeof cacheConfig>,
     external: ExternalTokens,
+    moduleRef: ModuleRef,
   ) => {
+    // Looked up at the first failure: the rate-limit module's guard, whose counters every instance shares.
+    let throttler: ApiThrottlerGuard | undefined;
     const clock: Clock = { now: () => Date.now() };
     const keyProvider = cfg.JWT_SIGNING_KEYS
       ? await KeyRing.fromKeys(validateStoredKeys((JSON.parse(cfg.JWT_SIGNING_KEYS) as { keys: unknown }).keys, 'JWT_SIGNING_KEYS'), clock)
@@ -62,8 +68,13 @@ const authLib = AuthLibModule.forRootAsync({
       refreshFamilyTtl: cfg.JWT_REFRESH_FAMILY_TTL,
       keyProvider,
       clock,
-      // With Redis every instance sees a revocation and counts the same failed logins.
-      denyList: redis ? new RedisTokenDenyList(redis, clock) : undefined,
+      // Revocations live in the database; each instance holds them in memory
+      // and polls for new ones, and the bus (Redis pub/sub) makes it poll at once.
+      // Redis losing its data un-revokes nothing (docs/failure-modes.md#redis).
+      revocationStore: new PrismaRevocationStore(prisma),
+      revocationBus: bus,
+      revocationSync: { intervalMs: cfg.REVOCATION_SYNC_INTERVAL, maxStalenessMs: cfg.REVOCATION_MAX_STALENESS },
+      // With Redis every instance counts the same failed logins.
       attemptStore: redis ? new RedisAttemptStore(redis) : undefined,
       refreshTokenStore: new PrismaRefreshTokenStore(prisma),
       // A key in use costs no database read per request; a revocation reaches every instance through the bus.
@@ -74,6 +85,14 @@ const authLib = AuthLibModule.forRootAsync({
       defaultMethods: ['jwt'],
       failOpen: { loginLimits: cfg.LOGIN_LIMITS_FAIL_OPEN, denyList: cfg.TOKEN_REVOCATION_FAIL_OPEN },
       onEvent: (event: AuthEvent) => events.fromAuth(event),
+      // A request that fails authentication still counts against its address's
+      // rate limits (and RATE_LIMIT_AUTH_FAILURES): a flood of forged tokens meets 429.
+      // An expired token spends only the api budget: it was ours once, and a
+      // busy address behind one NAT sees a steady trickle of them.
+      onRejected: async (context: ExecutionContext, error: AuthError) => {
+        throttler ??= moduleRef.get(ApiThrottlerGuard, { strict: false }) as ApiThrottlerGuard;
+        await (throttler as ApiThrottlerGuard).countFailedAuthentication(context, { failureLimit: error.code !== 'ERR_AUTH_TOKEN_EXPIRED' });
+      },
       // Access tokens of OIDC_ISSUERS, on the routes that accept `oidc`.
       externalTokens: external,
     };

@@ -11,6 +11,18 @@ const rate = (fallback: string) =>
     .regex(/^\d{1,6}\/\d{1,6}[smhd]$/, { error: 'must look like 5/15m (attempts per window)' })
     .default(fallback);
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const millis = (fallback: string, min: number, max: number) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^\d{1,6}(ms|s|m)$/.test(v), { error: 'must be a duration such as 1s, 500ms or 2m' })
+    .transform((v) => {
+      const [, n, unit] = /^(\d{1,6})(ms|s|m)$/.exec(v) as RegExpExecArray;
+      return Number(n) * (UNIT_MS[unit as string] as number);
+    })
+    .refine((ms) => ms >= min && ms <= max, { error: `must be from ${min} ms to ${max / 1000} s` });
+
 const signingKeys = z.string().refine(
   (text) => {
     try {
@@ -37,6 +49,8 @@ export const authConfig = registerAs('auth', () => {
       RATE_LIMIT_LOGIN_ADDRESS: rate('20/15m'),
       LOGIN_LIMITS_FAIL_OPEN: flag(false),
       TOKEN_REVOCATION_FAIL_OPEN: flag(false),
+      REVOCATION_SYNC_INTERVAL: millis('1s', 100, 60_000),
+      REVOCATION_MAX_STALENESS: millis('30s', 1000, 3_600_000),
       API_KEY_PREFIX: z
         .string()
         .regex(/^[a-z][a-z0-9_]{0,15}_$/, { error: 'must be lower-case letters, digits and _ ending in _ (e.g. bst_live_)' })

@@ -12,6 +12,7 @@ export const rateLimitConfig = registerAs('rateLimit', () =>
       RATE_LIMIT_API: rate('300/1m'),
       RATE_LIMIT_REFRESH: rate('30/1m'),
       RATE_LIMIT_API_KEY_CREATE: rate('10/1h'),
+      RATE_LIMIT_AUTH_FAILURES: rate('30/1m'),
       RATE_LIMIT_FAIL_OPEN: flag(true),
     }),
     process.env,

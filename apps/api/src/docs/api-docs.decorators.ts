@@ -44,7 +44,7 @@ const RATE_LIMIT_HEADERS = {
 };
 
 /** The 429 every rate-limited route may answer. */
-export const RateLimitedResponse = () => problem(429, 'Too many requests (`ERR_RATE_LIMITED`); wait `Retry-After` seconds.', RATE_LIMIT_HEADERS);
+export const RateLimitedResponse = () => problem(429, 'Too many requests (`ERR_RATE_LIMITED`), or too many failed authentications from this address (`RATE_LIMIT_AUTH_FAILURES`); wait `Retry-After` seconds.', RATE_LIMIT_HEADERS);
 
 /** Problem responses by status, for routes to declare the errors they answer besides the common ones. */
 export const ProblemResponse = (status: 400 | 403 | 404 | 409 | 413 | 503, description: string) => problem(status, description);
@@ -64,7 +64,7 @@ export function Secured(...methods: [AuthMethod, ...AuthMethod[]]): ClassDecorat
   return applyDecorators(
     Auth(...methods),
     ...methods.map((m) => ApiSecurity(SECURITY_REQUIREMENT_OF[m])),
-    problem(401, 'No credential, or an invalid, expired or revoked one (RFC 6750 `WWW-Authenticate` challenge).', {
+    problem(401, 'No credential, or an invalid, expired or revoked one, or one of a disabled account (`ERR_AUTH_ACCOUNT_DISABLED`) (RFC 6750 `WWW-Authenticate` challenge).', {
       'WWW-Authenticate': { description: 'RFC 6750 / API-key challenge naming what went wrong', schema: { type: 'string' } },
     }),
     problem(403, 'Authenticated, but not allowed: a missing scope (`ERR_AUTH_INSUFFICIENT_SCOPE`), a policy denial (`ERR_AUTHZ_DENIED`) or plain HTTP where HTTPS is required.'),

@@ -55,7 +55,9 @@ export class ExternalTokens implements ExternalTokenVerifier {
       throw new AuthError('ERR_AUTH_TOKEN_INVALID', 'The access token is invalid', { cause });
     }
     const setting = this.settings.get(t.issuerName) as OidcIssuerSetting;
-    const base = { method: 'oidc' as const, scopes: t.scopes, issuer: t.issuer, tokenId: t.tokenId, expiresAt: t.expiresAt };
+    // `iat` (required by the verifier): a user's sign-out or disabling also ends the tokens other issuers gave them before it.
+    const issuedAt = typeof t.claims.iat === 'number' ? Math.floor(t.claims.iat) * 1000 : undefined;
+    const base = { method: 'oidc' as const, scopes: t.scopes, issuer: t.issuer, tokenId: t.tokenId, expiresAt: t.expiresAt, issuedAt };
     const isClient = t.clientId !== undefined && t.subject === t.clientId;
     if (!isClient) {
       const userId = await this.userOf(setting, t);

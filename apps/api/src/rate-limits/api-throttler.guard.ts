@@ -7,13 +7,18 @@ import { InjectThrottlerOptions, InjectThrottlerStorage, type ThrottlerModuleOpt
 import { type RequestContext, SecurityEvents } from '../audit/security-events.service';
 import { RATE_TIER_KEY } from './rate-tier.decorator';
 
+/** The throttler of failed authentications per address (RATE_LIMIT_AUTH_FAILURES). */
+export const AUTH_FAILURES = 'authFailures';
+
 type ThrottlerRequest = Parameters<BastionThrottlerGuard['handleRequest']>[0];
 
 /**
  * The demo's limits: `api` is one budget per client across every route (a
  * principal after authentication, else the address), and an API key may
  * carry its own per-minute limit; the other tiers count only the routes
- * marked with `@RateTier`.
+ * marked with `@RateTier`. A request that fails authentication counts
+ * against its address's `api` budget and against `authFailures`
+ * (`countFailedAuthentication`, called by the authentication guard).
  */
 @Injectable()
 export class ApiThrottlerGuard extends BastionThrottlerGuard {
@@ -30,7 +35,7 @@ export class ApiThrottlerGuard extends BastionThrottlerGuard {
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     const name = request.throttler.name ?? 'default';
-    if (name !== 'api') {
+    if (name !== 'api' && name !== AUTH_FAILURES) {
       const tiers = this.reflector.getAllAndOverride<string[]>(RATE_TIER_KEY, [request.context.getHandler(), request.context.getClass()]) ?? [];
       if (!tiers.includes(name)) return true;
     }
@@ -49,10 +54,11 @@ export class ApiThrottlerGuard extends BastionThrottlerGuard {
     return throttler.name === 'api' && principal?.apiKeyId && Number.isSafeInteger(own) && own > 0 ? own : throttler.limit;
   }
 
-  // One `api` counter per client for the whole API, not one per route; hashed
-  // so that addresses and user ids do not appear in Redis key names.
+  // One `api` (and one `authFailures`) counter per client for the whole API,
+  // not one per route; hashed so that addresses and user ids do not appear in
+  // Redis key names.
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
-    if (name !== 'api') return super.generateKey(context, suffix, name);
-    return `api:${createHash('sha256').update(suffix).digest('hex').slice(0, 32)}`;
+    if (name !== 'api' && name !== AUTH_FAILURES) return super.generateKey(context, suffix, name);
+    return `${name}:${createHash('sha256').update(suffix).digest('hex').slice(0, 32)}`;
   }
 }

@@ -5,11 +5,12 @@ import { REDIS_CLIENT } from '@bastion/redis';
 import { parseRate, RedisThrottlerStorage, ThrottlingModule } from '@bastion/throttling';
 import type Redis from 'ioredis';
 import { rateLimitConfig } from '../config';
-import { ApiThrottlerGuard } from './api-throttler.guard';
+import { ApiThrottlerGuard, AUTH_FAILURES } from './api-throttler.guard';
 
 /**
  * Request limits: `api` per client on every route, `refresh` and
- * `apiKeyCreate` on their routes. In memory, or in Redis (atomic, shared by
+ * `apiKeyCreate` on their routes, `authFailures` per address on requests
+ * that fail authentication. In memory, or in Redis (atomic, shared by
  * every instance) when REDIS_URL is set. Import it after the auth module:
  * its guard must run after authentication to count principals.
  */
@@ -22,13 +23,18 @@ import { ApiThrottlerGuard } from './api-throttler.guard';
           { name: 'api', ...parseRate(cfg.RATE_LIMIT_API, 'RATE_LIMIT_API') },
           { name: 'refresh', ...parseRate(cfg.RATE_LIMIT_REFRESH, 'RATE_LIMIT_REFRESH') },
           { name: 'apiKeyCreate', ...parseRate(cfg.RATE_LIMIT_API_KEY_CREATE, 'RATE_LIMIT_API_KEY_CREATE') },
+          { name: AUTH_FAILURES, ...parseRate(cfg.RATE_LIMIT_AUTH_FAILURES, 'RATE_LIMIT_AUTH_FAILURES') },
         ],
+        failedAuthentication: AUTH_FAILURES,
         storage: redis ? new RedisThrottlerStorage(redis) : undefined,
-        // Writes that mint credentials never go unlimited; reads follow RATE_LIMIT_FAIL_OPEN.
-        failClosed: cfg.RATE_LIMIT_FAIL_OPEN ? ['refresh', 'apiKeyCreate'] : ['api', 'refresh', 'apiKeyCreate'],
+        // Writes that mint credentials never go unlimited; reads and failed authentications follow RATE_LIMIT_FAIL_OPEN.
+        failClosed: cfg.RATE_LIMIT_FAIL_OPEN ? ['refresh', 'apiKeyCreate'] : ['api', 'refresh', 'apiKeyCreate', AUTH_FAILURES],
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: ApiThrottlerGuard }],
+  // A provider of its own (not only APP_GUARD) so that the authentication
+  // guard's rejection hook can count failures with it (apps/api/src/auth/auth.module.ts).
+  providers: [ApiThrottlerGuard, { provide: APP_GUARD, useExisting: ApiThrottlerGuard }],
+  exports: [ApiThrottlerGuard],
 })
 export class RateLimitsModule {}

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, Query, UseGuards } from '@nestjs/common';
 import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
+import { RefreshTokenService, RevocationList } from '@bastion/auth';
 import { SecurityEvents } from '../audit/security-events.service';
 import { PrincipalCache } from '../auth/principal-cache.service';
 import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
@@ -29,6 +30,8 @@ export class UsersAdminController {
     private readonly authz: AuthzService,
     private readonly events: SecurityEvents,
     private readonly principals: PrincipalCache,
+    private readonly revocations: RevocationList,
+    private readonly refreshTokens: RefreshTokenService,
   ) {}
 
   private view(ctx: AuthzContext, user: PublicUser): Partial<PublicUser> {
@@ -80,7 +83,19 @@ export class UsersAdminController {
     for (const field of fields) this.authz.assert(ctx.principal, ctx.ability, 'update', 'User', user as never, field);
     // One stored form per number, so that the blind index finds it however it is typed.
     const data = 'phone' in dto && typeof dto.phone === 'string' ? { ...dto, phone: normalizePhone(dto.phone) } : dto;
+    const status = 'status' in dto ? (dto.status as string | undefined) : undefined;
+    // Disabling is recorded as a revocation before the row changes, enabling
+    // after it: a failure in between leaves the account refused, never a
+    // disabled one accepted, and repeating the request completes it.
+    if (status === 'disabled') await this.revocations.revokeSubject(user.id, { disabled: true });
     const updated = await this.prisma.user.update({ where: { id: user.id }, data, omit: { passwordHash: true, phoneIndex: true } });
+    if (status === 'disabled') {
+      // Every login ends (refresh families, and their access tokens by jti); enabling again revives none.
+      await this.refreshTokens.revokeUser(user.id);
+    } else if (status === 'active' && (user.status !== 'active' || this.revocations.verdict({ sub: user.id }) === 'ERR_AUTH_ACCOUNT_DISABLED')) {
+      // Its tokens from before stay revoked until they expire (a new login works at once).
+      await this.revocations.revokeSubject(user.id, { disabled: false });
+    }
     // Before answering: the user's next request, on any instance, sees the change.
     await this.principals.changed(user.id);
     const changed = fields.filter((f) => ['role', 'status', 'department'].includes(f));

@@ -49,10 +49,16 @@ describe('ApiKeyService', () => {
   it.each([
     ['revoked', { revokedAt: new Date(0) }],
     ['expired', { expiresAt: new Date(now - 1) }],
-    ['owned by a disabled user', { ownerActive: false }],
   ])('a %s key fails like an unknown one', async (_name, overrides) => {
     const { key } = save(overrides);
     await expect(service.verify(key)).rejects.toMatchObject({ code: 'ERR_AUTH_API_KEY_INVALID', message: 'The API key is invalid, expired or revoked' });
+  });
+
+  it('a genuine key of a disabled user gets the disabled account’s one code; a wrong secret for it does not', async () => {
+    const { key } = save({ ownerActive: false });
+    await expect(service.verify(key)).rejects.toMatchObject({ code: 'ERR_AUTH_ACCOUNT_DISABLED', details: { methods: ['api-key'] } });
+    const forged = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    await expect(service.verify(forged)).rejects.toMatchObject({ code: 'ERR_AUTH_API_KEY_INVALID' });
   });
 
   it('a key with the right prefix and a wrong secret fails', async () => {

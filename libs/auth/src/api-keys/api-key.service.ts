@@ -94,7 +94,12 @@ export class ApiKeyService {
     const expected = record ? Buffer.from(record.digest, 'hex') : DUMMY_DIGEST;
     const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
     const now = this.clock.now();
-    if (!record || !equal || record.revokedAt || !record.ownerActive || (record.expiresAt && record.expiresAt.getTime() <= now)) {
+    if (record && equal && !record.revokedAt && !record.ownerActive) {
+      // A genuine key of a disabled account: the same code as every other credential of that account.
+      this.onEvent({ type: 'api-key.rejected', userId: record.ownerId, targetId: record.id, code: 'ERR_AUTH_ACCOUNT_DISABLED' });
+      throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'The account is disabled', { details: { methods: ['api-key'] } });
+    }
+    if (!record || !equal || record.revokedAt || (record.expiresAt && record.expiresAt.getTime() <= now)) {
       // A genuine key that was revoked is worth an alert: it leaked, or a client was never told.
       const type = record && equal && record.revokedAt ? 'api-key.revoked-used' : 'api-key.rejected';
       this.onEvent({ type, userId: record && equal ? record.ownerId : undefined, targetId: record && equal ? record.id : undefined, code: 'ERR_AUTH_API_KEY_INVALID' });

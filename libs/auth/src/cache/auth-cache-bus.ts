@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
 
-/** "What is cached about this user (or this API key) is stale." */
+/**
+ * "What is cached about this user (or this API key) is stale", or (`revocation`,
+ * `id` its number) "a revocation was recorded: read the store" for a {@link RevocationList}.
+ */
 export interface AuthCacheMessage {
-  kind: 'user' | 'api-key';
+  kind: 'user' | 'api-key' | 'revocation';
   id: string;
 }
 
@@ -34,7 +37,7 @@ export const AUTH_CACHE_BUS = 'BASTION:AUTH_CACHE_BUS';
 
 function isMessage(value: unknown): value is AuthCacheMessage {
   const m = value as AuthCacheMessage;
-  return typeof m === 'object' && m !== null && (m.kind === 'user' || m.kind === 'api-key') && typeof m.id === 'string' && m.id.length > 0 && m.id.length <= 200;
+  return typeof m === 'object' && m !== null && (m.kind === 'user' || m.kind === 'api-key' || m.kind === 'revocation') && typeof m.id === 'string' && m.id.length > 0 && m.id.length <= 200;
 }
 
 // One emitter per process: apps started in one process (tests, the launcher)

@@ -6,6 +6,7 @@ import { AuthError } from '../errors.js';
 import type { AuthPrincipal } from '../principal.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import { TOKEN_DENY_LIST, type TokenDenyList } from '../tokens/token-deny-list.js';
+import { RevocationList } from '../revocation/revocation-list.js';
 
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 
@@ -27,6 +28,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly tokens: AccessTokenService,
     @Inject(TOKEN_DENY_LIST) private readonly denyList: TokenDenyList,
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+    private readonly revocations: RevocationList,
   ) {
     super({
       jwtFromRequest: fromBearer,
@@ -75,6 +77,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   private async principalOf(token: string): Promise<AuthPrincipal> {
     const { payload } = await this.tokens.verify(token);
+    // A disabled account first: every credential of it gets the one code, whatever else is revoked.
+    if (this.revocations.verdict({ sub: payload.sub }) === 'ERR_AUTH_ACCOUNT_DISABLED') {
+      throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'The account is disabled');
+    }
     if (await this.isDenied(payload.jti)) {
       throw new AuthError('ERR_AUTH_TOKEN_REVOKED', 'The access token has been revoked');
     }
@@ -90,6 +96,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       attributes,
       tokenId: payload.jti,
       expiresAt: payload.exp * 1000,
+      // Required by the verifier (RFC 9068 §2.2).
+      issuedAt: (payload.iat ?? 0) * 1000,
     };
   }
 }
