@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Params } from 'nestjs-pino';
-import pino, { type DestinationStream, type Logger as PinoInstance } from 'pino';
+import { type DestinationStream, pino, type Logger as PinoInstance } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { ResolvedObservabilityOptions } from './options.js';
