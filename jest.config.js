@@ -15,7 +15,8 @@ const moduleNameMapper = {
 // it cannot, so those packages are compiled to CommonJS by Babel instead.
 const [major, minor] = process.versions.node.split('.').map(Number);
 const nativeRequireEsm = major > 24 || (major === 24 && minor >= 9);
-const ESM_ONLY = ['@nestjs', 'oauth2-mock-server'];
+// oauth2-mock-server (test only) brings is-plain-obj and jose 6, ES-only as well.
+const ESM_ONLY = ['@nestjs', 'oauth2-mock-server', 'is-plain-obj', 'jose'];
 
 const common = {
   rootDir: __dirname,
