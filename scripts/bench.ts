@@ -1,6 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -8,6 +7,7 @@ import { ARGON2ID_OWASP, PasswordHasher } from '@bastion/auth';
 import { applyMigrations, PrismaClient } from '@bastion/database';
 import { DEMO_PASSWORD, seedDemo } from '../prisma/seed';
 import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
+import { freePort } from './free-port';
 
 // `npm run bench`: the security stack's cost, measured in one process run.
 //
@@ -96,16 +96,6 @@ function check(): void {
   for (const a of ADAPTERS) if (a !== 'fastify' && a !== 'express') throw new Error('BENCH_ADAPTERS must list fastify and/or express');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { RevocationList } from '@bastion/auth';
 import type { DatabaseConnection } from '@bastion/database';
 import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
 import { call, login } from './support/http';
+import { freePort } from './support/processes';
 
 // Revocation is durable and complete, tried as an attacker holding a token:
 // two API instances on one database and a Redis of this file's own (a
@@ -18,16 +18,6 @@ describe('durable and complete revocation (e2e)', () => {
   let a: RunningApp;
   let b: RunningApp;
 
-  function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-  }
 
   async function startRedis(): Promise<void> {
     redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
