@@ -73,7 +73,7 @@ describe('health and errors (e2e)', () => {
       const res = await fetch(`${broken.url}/health/ready`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      expect(body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up' });
+      expect(body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up', policies: 'up' });
     } finally {
       await broken.close();
     }
