@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuthzService } from '@bastion/authz';
 import type { DatabaseConnection } from '@bastion/database';
 import { freePort, PgCluster } from '../scripts/fault-drill-services';
 import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
@@ -127,7 +128,7 @@ describe('authorization policies while the database is away (e2e)', () => {
       const res = await call(b.url, 'GET', DOC, { token: accessToken });
       expectUnavailable(res);
       // The instance that had them goes on deciding with them (its reloads fail).
-      await a.app.get((await import('@bastion/authz')).AuthzService).reload().catch(() => undefined);
+      await a.app.get(AuthzService).reload().catch(() => undefined);
       expect((await call(a.url, 'GET', DOC, { token: accessToken })).status).toBe(200);
 
       await cluster.withClient((c) => c.query('ALTER TABLE policies_away RENAME TO policies'));
