@@ -63,10 +63,12 @@ export class PoliciesGuard implements CanActivate {
     const checks = this.reflector.getAllAndOverride<PolicyCheck[]>(POLICIES_KEY, [context.getHandler(), context.getClass()]);
     const request = context.switchToHttp().getRequest<{ authz?: AuthzContext }>();
     // First, before the principal is read: without policies no answer but "retry" is possible.
-    await this.authz.requirePolicies().catch((error: unknown) => {
-      if (error instanceof AuthzUnavailableException) this.setRetryAfter(context, error.retryAfterSeconds);
-      throw error;
-    });
+    if (!this.authz.loaded) {
+      await this.authz.requirePolicies().catch((error: unknown) => {
+        if (error instanceof AuthzUnavailableException) this.setRetryAfter(context, error.retryAfterSeconds);
+        throw error;
+      });
+    }
     const principal = await this.authz.principalOf(request);
     if (!principal) throw new UnauthorizedException({ message: 'The account cannot be used', code: 'ERR_AUTHZ_NO_PRINCIPAL' });
     const ability = this.authz.abilityFor(principal);

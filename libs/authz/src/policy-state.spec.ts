@@ -107,6 +107,18 @@ describe('PolicyState', () => {
     expect(state.current?.version).toBe(6);
   });
 
+  it('a store that throws instead of rejecting is a failed attempt, not an exception in the request', async () => {
+    const state = new PolicyState(
+      () => {
+        throw new Error('not connected');
+      },
+      { now: clock },
+    );
+    await expect(state.ensure()).resolves.toBeNull();
+    await expect(state.refresh()).rejects.toThrow('not connected');
+    expect(String(state.lastFailure)).toMatch(/not connected/);
+  });
+
   it('an attempt that ends clears the in-flight slot, so the next request may try again', async () => {
     const store = controlledStore();
     const state = new PolicyState(store.load, { now: clock, retryIntervalMs: 0 });

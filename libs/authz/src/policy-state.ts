@@ -57,7 +57,8 @@ export class PolicyState {
   /** Reads the store now and keeps the newer set; rejects when the read fails (the held set stays). */
   refresh(): Promise<PolicySet> {
     this.lastAttemptAt = this.now();
-    const attempt = this.load().then(
+    // A store that throws instead of rejecting is a failed attempt too, not an exception in the caller.
+    const attempt = new Promise<PolicySet>((resolve) => resolve(this.load())).then(
       (next) => {
         // Only ever forward. (A change back to old rules is itself a new, higher version.)
         if (!this.set || next.version > this.set.version) this.set = next;
