@@ -4,6 +4,7 @@ import { logFormatFor } from '@bastion/config';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { parseDuration, Public } from '@bastion/auth';
 import { AuditTrail } from '@bastion/audit';
+import { AuthzService } from '@bastion/authz';
 import { LogAlertSink, MetricsController, ObservabilityModule, WebhookAlertSink } from '@bastion/observability';
 import { SkipThrottle } from '@bastion/throttling';
 import { HealthController, HealthModule } from '@bastion/health';
@@ -83,11 +84,15 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     // After the database: on shutdown the audit buffer is written before the database closes.
     AuditModule,
     HealthModule.forRootAsync({
-      inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail],
-      useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail) => ({
+      imports: [AuthzModule],
+      inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail, AuthzService],
+      useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail, authz: AuthzService) => ({
         checks: {
           database: () => db.ping(),
           redis: redis ? () => redis.ping() : undefined,
+          // Policies that failed to load at start-up (the database was away) leave an instance that can only
+          // answer 503: not ready until they load (the probe itself starts a load attempt).
+          policies: () => authz.checkReady(),
           // The writer keeps up: a buffer close to full means events are about to be dropped.
           audit: async () => {
             if (audit.depth >= 9000) throw new Error(`audit buffer holds ${audit.depth} events`);

@@ -14,6 +14,15 @@ export interface AuthzModuleOptions {
   bus?: PolicyChangeBus;
   /** How often to re-read the store anyway, in case a notification was lost (ms). Default 5000; 0 turns it off. */
   pollIntervalMs?: number;
+  /**
+   * While no policies are loaded (the store was away at start-up), a request or a readiness probe starts a load
+   * attempt, at most one at a time and at most one per this many ms. Default 250.
+   */
+  retryIntervalMs?: number;
+  /** How long such a request waits for that attempt before it is answered 503 (ms). Default 500. */
+  loadWaitMs?: number;
+  /** The `Retry-After` of that 503, in seconds. Default 1. */
+  retryAfterSeconds?: number;
   /** Who the request is, read fresh (so that a role change applies to the next request). `null`: refused. */
   principalOf(request: unknown): Promise<AuthzPrincipal | null>;
   /** Scope → the (action, subject) pairs it allows; a credential with scopes is limited to them. */

@@ -5,8 +5,9 @@ import { accessibleBy } from '@casl/prisma/runtime';
 import { AbilityFactory, type AppAbility } from './ability.factory.js';
 import { AUTHZ_MODULE_OPTIONS, type AuthzModuleOptions } from './authz.module-definition.js';
 import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink.js';
-import { AuthzDeniedException } from './errors.js';
+import { AuthzDeniedException, AuthzError, AuthzUnavailableException } from './errors.js';
 import { MemoryPolicyChangeBus, type PolicyChangeBus } from './policy-source.js';
+import { PolicyState } from './policy-state.js';
 import type { AuthzPrincipal, PolicyRule, PolicySet } from './policy.types.js';
 
 /** The answer of {@link AuthzService.explain}. */
@@ -17,14 +18,26 @@ export interface Explanation {
   rule: PolicyRule | null;
 }
 
+const NO_POLICIES: PolicySet = Object.freeze({ version: -1, roles: Object.freeze({}) });
+
+function checkMs(options: AuthzModuleOptions, name: 'pollIntervalMs' | 'retryIntervalMs' | 'loadWaitMs' | 'retryAfterSeconds', min: number): void {
+  const value = options[name];
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+    throw new AuthzError('ERR_AUTHZ_OPTIONS', `authz option "${name}" must be an integer of at least ${min}, got ${String(value)}`);
+  }
+}
+
 /**
  * The current policies and the abilities built from them. Reloads when the
  * bus says the policies changed (every instance within about a second), and
- * every `pollIntervalMs` as a safety net.
+ * every `pollIntervalMs` as a safety net. Until a first load succeeds no
+ * decision is made: the guard answers 503 `ERR_AUTHZ_UNAVAILABLE` (never an
+ * allow, never a recorded denial), a request that finds no policies starts a
+ * load attempt, and {@link checkReady} keeps readiness down.
  */
 @Injectable()
 export class AuthzService implements OnModuleInit, OnModuleDestroy {
-  private policies: PolicySet = { version: -1, roles: {} };
+  private readonly state: PolicyState;
   private readonly factory: AbilityFactory;
   private readonly bus: PolicyChangeBus;
   private stop?: () => Promise<void>;
@@ -36,18 +49,23 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
     @Inject(AUTHZ_MODULE_OPTIONS) private readonly options: AuthzModuleOptions,
     @Inject(AUTHZ_DENIAL_SINK) private readonly denials: AuthzDenialSink,
   ) {
+    checkMs(options, 'pollIntervalMs', 0);
+    checkMs(options, 'retryIntervalMs', 0);
+    checkMs(options, 'loadWaitMs', 0);
+    checkMs(options, 'retryAfterSeconds', 1);
     this.factory = new AbilityFactory(options.scopeGrants, options.networkRestrictions, options.schema);
     this.bus = options.bus ?? new MemoryPolicyChangeBus();
+    this.state = new PolicyState(() => options.store.load(), { retryIntervalMs: options.retryIntervalMs });
   }
 
   async onModuleInit(): Promise<void> {
     // The app starts even when the store or the bus is away: until the
-    // policies load, nothing is allowed (no rules, deny by default), and
-    // polling keeps trying; readiness reports the database meanwhile.
+    // policies load, nothing is decided (503, fail closed), requests and
+    // readiness probes start load attempts, and polling keeps trying.
     await this.reload().catch((error: unknown) => this.warn('policies not loaded yet', error));
     this.stop = await this.bus
       .subscribe((version) => {
-        if (version > this.policies.version) void this.reload().catch((error: unknown) => this.warn('policy reload failed', error));
+        if (version > this.current.version) void this.reload().catch((error: unknown) => this.warn('policy reload failed', error));
       })
       .catch((error: unknown) => {
         this.warn('policy change notifications unavailable; polling only', error);
@@ -72,35 +90,76 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
     await this.stop?.();
   }
 
-  /** The policy set in force. */
+  /** The policy set in force; version -1 and no rules while none has loaded. */
   get current(): PolicySet {
-    return this.policies;
+    return this.state.current ?? NO_POLICIES;
   }
 
-  /** Re-reads the store; keeps the newer of what it has and what it read. */
+  /** Whether policies have loaded, so that decisions can be made. */
+  get loaded(): boolean {
+    return this.state.loaded;
+  }
+
+  /**
+   * Re-reads the store; keeps the newer of what it has and what it read
+   * (only ever forward: a slow read that finishes after a newer one must not
+   * bring back revoked permissions). Rejects when the store cannot be read;
+   * the set in force, if any, stays.
+   */
   async reload(): Promise<void> {
-    const next = await this.options.store.load();
-    // Only ever forward: a slow read that finishes after a newer one must not
-    // bring back revoked permissions. (A change back to old rules is itself a
-    // new, higher version.)
-    if (next.version > this.policies.version) {
-      this.policies = next;
-      this.factory.clear();
-    }
+    const before = this.state.current;
+    const after = await this.state.refresh();
+    if (after !== before) this.factory.clear();
   }
 
   /** Call after storing a change: this instance reloads now, the others when the bus tells them. */
   async changed(): Promise<void> {
     await this.reload();
-    await this.bus.publish(this.policies.version);
+    await this.bus.publish(this.current.version);
+  }
+
+  /**
+   * Resolves once policies are loaded. When none are, starts a load attempt
+   * (or joins the one in flight; at most one per `retryIntervalMs`) and waits
+   * for it up to `loadWaitMs`; then throws {@link AuthzUnavailableException}
+   * (503 with `Retry-After`). Call before any decision; the guard does.
+   */
+  async requirePolicies(): Promise<void> {
+    if (this.state.loaded) return;
+    const wait = this.options.loadWaitMs ?? 500;
+    let timer: NodeJS.Timeout | undefined;
+    const policies = await Promise.race([
+      this.state.ensure(),
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), wait);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (policies) return;
+    if (this.state.lastFailure !== undefined) this.warn('policies not loaded yet', this.state.lastFailure);
+    throw new AuthzUnavailableException(this.options.retryAfterSeconds ?? 1);
+  }
+
+  /**
+   * A readiness check: resolves when policies are loaded, otherwise tries to
+   * load them (as {@link requirePolicies}) and rejects while they are not.
+   * An instance without policies can only refuse, so it is not ready.
+   *
+   * @example HealthModule.forRootAsync({ inject: [AuthzService], useFactory: (authz) => ({ checks: { policies: () => authz.checkReady() } }) })
+   */
+  async checkReady(): Promise<void> {
+    await this.requirePolicies();
   }
 
   principalOf(request: unknown): Promise<AuthzPrincipal | null> {
     return this.options.principalOf(request);
   }
 
+  /** The principal's ability under the policies in force; throws {@link AuthzUnavailableException} while none are loaded. */
   abilityFor(principal: AuthzPrincipal): AppAbility {
-    return this.factory.abilityFor(this.policies, principal);
+    const policies = this.state.current;
+    // No policies is "cannot decide", not "deny": the caller must not record a denial.
+    if (!policies) throw new AuthzUnavailableException(this.options.retryAfterSeconds ?? 1);
+    return this.factory.abilityFor(policies, principal);
   }
 
   /** Throws 403 (and records the denial) unless `ability` allows `action` on the subject (and field). */

@@ -11,7 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { AppAbility } from './ability.factory.js';
 import { AuthzService } from './authz.service.js';
 import { AUTHZ_DENIAL_SINK, type AuthzDenialSink } from './denial-sink.js';
-import { AuthzDeniedException } from './errors.js';
+import { AuthzDeniedException, AuthzUnavailableException } from './errors.js';
 import type { AuthzPrincipal } from './policy.types.js';
 
 /** A function-level check: an action on a subject type, or a predicate on the ability. */
@@ -38,9 +38,18 @@ export interface AuthzContext {
 /** The request's {@link AuthzContext}. */
 export const Authz = createParamDecorator((_d: unknown, ctx: ExecutionContext): AuthzContext => ctx.switchToHttp().getRequest<{ authz: AuthzContext }>().authz);
 
+/** The parts of an Express response or a Fastify reply used to set a header. */
+interface HeaderTarget {
+  header?: (name: string, value: string) => unknown;
+  setHeader?: (name: string, value: string) => unknown;
+}
+
 /**
  * Builds the caller's ability (fresh principal, cached ability) and applies
  * the route's `@CheckPolicies`. Use it on controllers, after authentication.
+ * While the policies are not loaded it answers 503 `ERR_AUTHZ_UNAVAILABLE`
+ * with `Retry-After` (a temporary condition, RFC 9110 §15.6.4) and records
+ * no denial: nothing was decided.
  */
 @Injectable()
 export class PoliciesGuard implements CanActivate {
@@ -53,6 +62,13 @@ export class PoliciesGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const checks = this.reflector.getAllAndOverride<PolicyCheck[]>(POLICIES_KEY, [context.getHandler(), context.getClass()]);
     const request = context.switchToHttp().getRequest<{ authz?: AuthzContext }>();
+    // First, before the principal is read: without policies no answer but "retry" is possible.
+    if (!this.authz.loaded) {
+      await this.authz.requirePolicies().catch((error: unknown) => {
+        if (error instanceof AuthzUnavailableException) this.setRetryAfter(context, error.retryAfterSeconds);
+        throw error;
+      });
+    }
     const principal = await this.authz.principalOf(request);
     if (!principal) throw new UnauthorizedException({ message: 'The account cannot be used', code: 'ERR_AUTHZ_NO_PRINCIPAL' });
     const ability = this.authz.abilityFor(principal);
@@ -81,5 +97,12 @@ export class PoliciesGuard implements CanActivate {
       }
     }
     return true;
+  }
+
+  /** Sets `Retry-After` on the response (Express or Fastify); the problem filter keeps it. */
+  protected setRetryAfter(context: ExecutionContext, seconds: number): void {
+    const response = context.switchToHttp().getResponse<HeaderTarget>();
+    if (typeof response.header === 'function') response.header('Retry-After', String(seconds));
+    else if (typeof response.setHeader === 'function') response.setHeader('Retry-After', String(seconds));
   }
 }

@@ -13,5 +13,7 @@ export { MemoryPolicyChangeBus, RedisPolicyChangeBus } from './policy-source.js'
 export type { PolicyStore, PolicyChangeBus, RedisPubSubLike } from './policy-source.js';
 export { AUTHZ_DENIAL_SINK, LogDenialSink } from './denial-sink.js';
 export type { AuthzDenial, AuthzDenialSink } from './denial-sink.js';
-export { AuthzError, AuthzDeniedException } from './errors.js';
+export { AuthzError, AuthzDeniedException, AuthzUnavailableException } from './errors.js';
+export { PolicyState } from './policy-state.js';
+export type { PolicyStateOptions } from './policy-state.js';
 export type { AuthzErrorCode } from './errors.js';

@@ -1,11 +1,11 @@
 import { IsOptionalNotNull } from '@bastion/validation';
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
-import { CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { CheckPolicies } from '@bastion/authz';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { Inject } from '@nestjs/common';
-import { Secured } from '../docs/api-docs.decorators';
+import { Authorized, Secured } from '../docs/api-docs.decorators';
 import { AuditEventPageSchema } from '../docs/response-schemas';
 import { ApiOkResponse, ApiPropertyOptional } from '@nestjs/swagger';
 
@@ -55,7 +55,7 @@ export class AuditEventsQuery {
 
 /** `/v1/audit-events`: the audit trail, newest first (admins). */
 @Secured('jwt')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ path: 'audit-events', version: '1' })
 export class AuditEventsController {
   constructor(@Inject(AuditStore) private readonly store: SqlAuditStore) {}

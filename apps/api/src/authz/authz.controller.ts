@@ -1,13 +1,13 @@
 import { IsOptionalNotNull } from '@bastion/validation';
-import { Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Put, Query } from '@nestjs/common';
 
-import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Authz, type AuthzContext, AuthzDeniedException, AuthzService, CheckPolicies } from '@bastion/authz';
 import { PrismaService } from '@bastion/database';
 import { IsIn, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
 import { tenantOf } from './tenant';
-import { Secured } from '../docs/api-docs.decorators';
+import { Authorized, Secured } from '../docs/api-docs.decorators';
 import { ExplanationSchema, PolicySchema, ReplacePolicySchema } from '../docs/response-schemas';
 import { ApiBody, ApiOkResponse, ApiParam, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
@@ -39,7 +39,7 @@ export class ExplainQuery {
  * `/v1/authz/explain` (anyone, about themselves).
  */
 @Secured('jwt')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ version: '1' })
 export class AuthzController {
   constructor(

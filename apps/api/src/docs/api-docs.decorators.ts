@@ -1,6 +1,7 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiExcludeController, ApiExcludeEndpoint, ApiExtension, ApiHeader, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import { Auth, type AuthMethod, Public, Scopes } from '@bastion/auth';
+import { PoliciesGuard } from '@bastion/authz';
 
 /** Names of the security schemes in the OpenAPI document (`components.securitySchemes`). */
 export const SECURITY_SCHEMES = {
@@ -69,6 +70,24 @@ export function Secured(...methods: [AuthMethod, ...AuthMethod[]]): ClassDecorat
     }),
     problem(403, 'Authenticated, but not allowed: a missing scope (`ERR_AUTH_INSUFFICIENT_SCOPE`), a policy denial (`ERR_AUTHZ_DENIED`) or plain HTTP where HTTPS is required.'),
     RateLimitedResponse(),
+  ) as ClassDecorator & MethodDecorator;
+}
+
+/**
+ * Routes decided by the role policies: applies `PoliciesGuard` *and*
+ * documents the 503 it answers while this instance has no policies loaded
+ * (`ERR_AUTHZ_UNAVAILABLE`, with `Retry-After`), so the document cannot drift
+ * from the guard. Put it after `@Secured(...)`: authentication runs first.
+ *
+ * @example
+ * @Secured('jwt') @Authorized() @Controller('documents') class DocumentsController {}
+ */
+export function Authorized(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    UseGuards(PoliciesGuard),
+    problem(503, 'The authorization policies are not loaded on this instance yet (`ERR_AUTHZ_UNAVAILABLE`; the database was unavailable when it started); retry after `Retry-After` seconds. Never a denial.', {
+      'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } },
+    }),
   ) as ClassDecorator & MethodDecorator;
 }
 

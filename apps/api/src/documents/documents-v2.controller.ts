@@ -1,14 +1,14 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Authz, type AuthzContext, CheckPolicies } from '@bastion/authz';
 import { DocumentsListService, type DocumentSummary } from './documents-list.service';
 import { ListDocumentsV2Query } from './dto/list-documents.dto';
-import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
+import { Authorized, RequiredScopes, Secured } from '../docs/api-docs.decorators';
 import { DocumentPageV2Schema } from '../docs/response-schemas';
 import { ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v2/documents`: keyset pagination and lean list items. */
 @Secured('jwt', 'api-key', 'oidc')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ path: 'documents', version: '2' })
 export class DocumentsV2Controller {
   constructor(private readonly lists: DocumentsListService) {}

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Authz, type AuthzContext, CheckPolicies } from '@bastion/authz';
 import type { Document } from '@bastion/database';
 import { SuccessorVersion } from '@bastion/versioning';
 import { DocumentsListService } from './documents-list.service';
@@ -7,7 +7,7 @@ import { DocumentsService } from './documents.service';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { ListDocumentsV1Query } from './dto/list-documents.dto';
 import { UpdateDocumentDto } from './dto/update-document.dto';
-import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
+import { Authorized, RequiredScopes, Secured } from '../docs/api-docs.decorators';
 import { DocumentPageV1Schema, DocumentSchema } from '../docs/response-schemas';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
@@ -24,7 +24,7 @@ const CHECKED_PER_OBJECT = (): boolean => true;
  * `documents:write`; then the caller's CASL ability decides, row by row.
  */
 @Secured('jwt', 'api-key', 'oidc')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ path: 'documents', version: '1' })
 export class DocumentsController {
   constructor(

@@ -1,15 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
-import { Authz, type AuthzContext, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Authz, type AuthzContext, CheckPolicies } from '@bastion/authz';
 import type { SamlIdentityProvider } from '@bastion/database';
 import { CreateIdentityProviderDto, UpdateIdentityProviderDto } from './dto/identity-provider.dto';
 import { IdentityProvidersService } from './identity-providers.service';
-import { ProblemResponse, Secured } from '../docs/api-docs.decorators';
+import { Authorized, ProblemResponse, Secured } from '../docs/api-docs.decorators';
 import { SamlIdentityProviderSchema } from '../docs/response-schemas';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
 /** `/v1/saml/identity-providers`: a tenant's SAML IdPs (its admins). */
 @Secured('jwt')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ path: 'saml/identity-providers', version: '1' })
 export class IdentityProvidersController {
   constructor(private readonly idps: IdentityProvidersService) {}

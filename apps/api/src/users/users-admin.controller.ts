@@ -1,5 +1,5 @@
-import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, Query, UseGuards } from '@nestjs/common';
-import { Authz, type AuthzContext, AuthzService, CheckPolicies, PoliciesGuard } from '@bastion/authz';
+import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { Authz, type AuthzContext, AuthzService, CheckPolicies } from '@bastion/authz';
 import { PrismaService, type User } from '@bastion/database';
 import { RefreshTokenService, RevocationList } from '@bastion/auth';
 import { SecurityEvents } from '../audit/security-events.service';
@@ -8,7 +8,7 @@ import { UpdateMeDto, UpdateUserDto } from './dto/update-user.dto';
 import { ListUsersQuery } from './dto/list-users.dto';
 import { normalizePhone } from '../encryption/encrypted-fields';
 import { tenantOf } from '../authz/tenant';
-import { Secured } from '../docs/api-docs.decorators';
+import { Authorized, Secured } from '../docs/api-docs.decorators';
 import { UserSchema } from '../docs/response-schemas';
 import { ApiOkResponse } from '@nestjs/swagger';
 
@@ -22,7 +22,7 @@ type PublicUser = Omit<User, 'passwordHash' | 'phoneIndex'>;
  * user from its principal cache before this one answers.
  */
 @Secured('jwt')
-@UseGuards(PoliciesGuard)
+@Authorized()
 @Controller({ path: 'users', version: '1' })
 export class UsersAdminController {
   constructor(
