@@ -69,6 +69,8 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+        statementTimeoutMs: db.DATABASE_STATEMENT_TIMEOUT_MS,
+        poolTimeoutMs: db.DATABASE_POOL_TIMEOUT_MS,
         // Encrypted fields (Document.body, User.phone) are declared once, in apps/api/src/encryption.
         extendClient: (client) => encryptedClient(client, keys),
       }),

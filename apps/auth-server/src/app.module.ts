@@ -24,6 +24,8 @@ import { OidcModule } from './oidc/oidc.module';
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+        statementTimeoutMs: db.DATABASE_STATEMENT_TIMEOUT_MS,
+        poolTimeoutMs: db.DATABASE_POOL_TIMEOUT_MS,
       }),
     }),
     // After the database: on shutdown the audit buffer is written before the database closes.

@@ -8,6 +8,16 @@ export const runtimeEnv = z.object({
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const, 'info'),
 });
 
+/** A duration in ms from 0 (no limit) to one hour. */
+function milliseconds(defaultValue: number) {
+  return z
+    .string()
+    .regex(/^\d{1,7}$/, { error: 'must be a whole number of milliseconds from 0 to 3600000' })
+    .transform(Number)
+    .refine((n) => n <= 3_600_000, { error: 'must be a whole number of milliseconds from 0 to 3600000' })
+    .default(defaultValue);
+}
+
 /** The database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite folder. */
 export const databaseEnv = z.object({
   DATABASE_URL: urlWithScheme(['postgresql:', 'postgres:'], 'PostgreSQL').optional(),
@@ -18,6 +28,8 @@ export const databaseEnv = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
     .default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  DATABASE_POOL_TIMEOUT_MS: milliseconds(5000),
 });
 
 /** Redis: shared state between instances when REDIS_URL is set; in memory otherwise. */

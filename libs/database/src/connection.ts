@@ -43,7 +43,18 @@ export async function openDatabase(options: ResolvedDatabaseOptions): Promise<Da
 }
 
 function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
-  const pool = new Pool({ connectionString: options.url, max: options.poolSize });
+  const statement = options.statementTimeoutMs;
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    // A wait for a connection (pool exhausted, server not accepting) ends instead of queueing for ever.
+    connectionTimeoutMillis: options.poolTimeoutMs,
+    // The server cancels a statement past the limit (57014); the client's own limit, a little later, covers a
+    // server that stopped answering (a network partition, a stopped process) and would otherwise hang the request.
+    ...(statement > 0 ? { statement_timeout: statement, query_timeout: statement + 2000 } : {}),
+    // Notices a peer that vanished without closing the connection.
+    keepAlive: true,
+  });
   // An idle client that errors (server restart) must not crash the process.
   const logger = new Logger('Database');
   pool.on('error', (error) => logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
