@@ -58,6 +58,12 @@ function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
   // An idle client that errors (server restart) must not crash the process.
   const logger = new Logger('Database');
   pool.on('error', (error) => logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+  // pg-pool listens for errors of idle clients only: a client checked out (a Prisma transaction, a session) whose
+  // connection drops (server shut down or killed) emits 'error' with nobody listening, which would end the process.
+  // Its query fails on its own and the request answers 503; here the error is only logged.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn(`PostgreSQL connection failed: ${error.message}`));
+  });
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
