@@ -88,9 +88,9 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
         checks: {
           database: () => db.ping(),
           redis: redis ? () => redis.ping() : undefined,
-          // The writer keeps up: a buffer close to full means events are about to be dropped.
+          // The writer keeps up: a saturated buffer means writes are being refused to keep events from being dropped.
           audit: async () => {
-            if (audit.depth >= 9000) throw new Error(`audit buffer holds ${audit.depth} events`);
+            if (audit.saturated) throw new Error(`audit buffer holds ${audit.depth} events`);
           },
         },
       }),
