@@ -14,6 +14,7 @@ import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
 import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig } from './config';
 import { AuditModule } from './audit/audit.module';
+import { shutdownCheck } from './common/shutdown-state';
 import { DocumentsModule } from './documents/documents.module';
 import { EncryptionModule, FIELD_KEYS } from './encryption/encryption.module';
 import { encryptedClient, type FieldKeys } from './encryption/field-keys';
@@ -86,6 +87,10 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
       inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail],
       useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail) => ({
         checks: {
+          // Listed (and down) only after SIGTERM: the load balancer stops sending before the server closes.
+          get shutdown() {
+            return shutdownCheck();
+          },
           database: () => db.ping(),
           redis: redis ? () => redis.ping() : undefined,
           // The writer keeps up: a saturated buffer means writes are being refused to keep events from being dropped.

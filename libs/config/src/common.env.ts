@@ -71,4 +71,8 @@ export const httpEnv = z.object({
     .string()
     .refine((v) => isIP(v) !== 0 || v === 'localhost', { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })
     .default('127.0.0.1'),
+  // On SIGTERM: how long readiness answers 503 before the server stops accepting, then how long in-flight requests
+  // and shutdown hooks may take (docker compose's stop_grace_period must be longer than the two together).
+  SHUTDOWN_DRAIN_DELAY_MS: milliseconds(2000),
+  SHUTDOWN_GRACE_MS: milliseconds(10_000),
 });
