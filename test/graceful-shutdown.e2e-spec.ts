@@ -65,7 +65,7 @@ describe.each(['fastify', 'express'] as const)('graceful shutdown on SIGTERM (e2
       await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 503, 1000, 'readiness 503', child.output);
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status).toBe(503);
-      expect((await ready.json()).checks.shutdown).toBe('down');
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.shutdown).toBe('down');
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
 
       // Past the drain delay the server is closing; the request that was already in flight still completes.
