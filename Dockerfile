@@ -14,4 +14,8 @@ WORKDIR /app
 COPY --from=build /app /app
 USER node
 EXPOSE 3000 3001
+# SIGTERM starts the apps' graceful shutdown (readiness 503, in-flight requests finish, audit buffer written). Exec
+# form, so node is PID 1's child under `init: true` (compose) or PID 1 itself and the signal reaches it; a shell form
+# would swallow it.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/apps/api/src/main.js"]

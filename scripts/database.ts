@@ -4,11 +4,14 @@ import { openDatabase, resolveDatabaseOptions, type DatabaseConnection } from '@
 /** Where the committed migrations are; npm runs scripts from the repository root. */
 export const MIGRATIONS_DIR = 'prisma/migrations';
 
-/** Opens the database the environment names, as the apps would. */
+/**
+ * Opens the database the environment names, as the apps would, but with no statement limit: a migration or a
+ * re-encryption may rightly run longer than a request.
+ */
 export async function openConfiguredDatabase(env = process.env): Promise<DatabaseConnection> {
   const cfg = parseEnv(databaseEnv, env);
   return openDatabase(
-    resolveDatabaseOptions({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, poolSize: 2 }),
+    resolveDatabaseOptions({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, poolSize: 2, statementTimeoutMs: 0 }),
   );
 }
 

@@ -8,6 +8,7 @@ import { validateAuthServerEnvironment } from '../apps/auth-server/src/config';
 import { loadOidcProvider } from '../apps/auth-server/src/oidc/oidc-provider.factory';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../prisma/seed';
 import { encryptLegacyPlaintext } from '../apps/api/src/encryption/rotate-keys';
+import { shutdownState } from '../apps/api/src/common/shutdown-state';
 import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
 
 // `npm start`: the API and the auth server in one process. On the embedded
@@ -47,7 +48,12 @@ async function main(): Promise<void> {
     console.log(`\n${signal}: stopping…`);
     // A stuck close must not keep the process (and the database folder) forever.
     setTimeout(() => process.exit(1), 10_000).unref();
-    for (const app of apps.reverse()) await app.close();
+    // Readiness down, then each server closed before its modules (the database) go, so in-flight requests finish.
+    shutdownState.draining = true;
+    for (const app of apps.reverse()) {
+      await app.getHttpAdapter().close();
+      await app.close();
+    }
     await db.close();
     process.exit(0);
   };

@@ -13,7 +13,7 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 
 /** The e2e files that import ES modules at run time (see apps/auth-server/src/oidc/load-esm.ts). */
-const OWN_PROCESS = ['test/oauth-server.e2e-spec.ts', 'test/oauth-end-to-end.e2e-spec.ts'];
+const OWN_PROCESS = ['test/oauth-server.e2e-spec.ts', 'test/oauth-end-to-end.e2e-spec.ts', 'test/auth-server-outage.e2e-spec.ts'];
 
 const jest = join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
 const run = (args) => spawnSync(process.execPath, ['--experimental-vm-modules', jest, '--selectProjects', 'e2e', '--runInBand', ...args], { stdio: 'inherit' }).status ?? 1;

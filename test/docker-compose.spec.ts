@@ -29,6 +29,21 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('stops both apps with SIGTERM, an init that passes it on, and a grace period longer than the app\'s own', () => {
+    const raw = parse(readFileSync(join(__dirname, '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { init?: boolean; stop_signal?: string; stop_grace_period?: string; command?: string[]; environment?: Record<string, string> }> };
+    for (const app of ['api', 'auth-server']) {
+      const service = raw.services[app];
+      expect([app, service?.init, service?.stop_signal]).toEqual([app, true, 'SIGTERM']);
+      const env = service?.environment ?? {};
+      const appBoundMs = Number(env.SHUTDOWN_DRAIN_DELAY_MS) + Number(env.SHUTDOWN_GRACE_MS);
+      expect(Number(/^(\d+)s$/.exec(service?.stop_grace_period ?? '')?.[1]) * 1000).toBeGreaterThan(appBoundMs);
+      // The shell hands over to node (exec), or node is the command itself.
+      const command = (service?.command ?? []).join(' ');
+      expect(command.startsWith('node ') || / exec node /.test(command)).toBe(true);
+    }
+    expect(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8')).toMatch(/^CMD \["node", /m);
+  });
+
   it('publishes ports on loopback only', () => {
     for (const service of Object.values(compose.services)) {
       for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);

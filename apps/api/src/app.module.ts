@@ -16,6 +16,7 @@ import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
 import { apiConfig, apiConfigs, databaseConfig, observabilityConfig, redisConfig } from './config';
 import { AuditModule } from './audit/audit.module';
+import { shutdownCheck } from './common/shutdown-state';
 import { DocumentsModule } from './documents/documents.module';
 import { EncryptionModule, FIELD_KEYS } from './encryption/encryption.module';
 import { encryptedClient, type FieldKeys } from './encryption/field-keys';
@@ -72,6 +73,8 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+        statementTimeoutMs: db.DATABASE_STATEMENT_TIMEOUT_MS,
+        poolTimeoutMs: db.DATABASE_POOL_TIMEOUT_MS,
         // Encrypted fields (Document.body, User.phone) are declared once, in apps/api/src/encryption.
         extendClient: (client) => encryptedClient(client, keys),
       }),
@@ -88,14 +91,18 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
       inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail, AuthzService],
       useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail, authz: AuthzService) => ({
         checks: {
+          // Listed (and down) only after SIGTERM: the load balancer stops sending before the server closes.
+          get shutdown() {
+            return shutdownCheck();
+          },
           database: () => db.ping(),
           redis: redis ? () => redis.ping() : undefined,
           // Policies that failed to load at start-up (the database was away) leave an instance that can only
           // answer 503: not ready until they load (the probe itself starts a load attempt).
           policies: () => authz.checkReady(),
-          // The writer keeps up: a buffer close to full means events are about to be dropped.
+          // The writer keeps up: a saturated buffer means writes are being refused to keep events from being dropped.
           audit: async () => {
-            if (audit.depth >= 9000) throw new Error(`audit buffer holds ${audit.depth} events`);
+            if (audit.saturated) throw new Error(`audit buffer holds ${audit.depth} events`);
           },
         },
       }),

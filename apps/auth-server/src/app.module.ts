@@ -3,6 +3,7 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { AuditModule, SqlAuditStore } from '@bastion/audit';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
 import { HealthModule } from '@bastion/health';
+import { shutdownCheck } from '../../api/src/common/shutdown-state';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
 import { auditConfig, authServerConfigs, databaseConfig, redisConfig } from './config';
@@ -24,6 +25,8 @@ import { OidcModule } from './oidc/oidc.module';
         url: db.DATABASE_URL,
         embeddedDir: db.EMBEDDED_DB_DIR,
         poolSize: db.DATABASE_POOL_SIZE,
+        statementTimeoutMs: db.DATABASE_STATEMENT_TIMEOUT_MS,
+        poolTimeoutMs: db.DATABASE_POOL_TIMEOUT_MS,
       }),
     }),
     // After the database: on shutdown the audit buffer is written before the database closes.
@@ -46,7 +49,14 @@ import { OidcModule } from './oidc/oidc.module';
     HealthModule.forRootAsync({
       inject: [DATABASE_CONNECTION, REDIS_CLIENT],
       useFactory: (db: DatabaseConnection, redis: Redis | null) => ({
-        checks: { database: () => db.ping(), redis: redis ? () => redis.ping() : undefined },
+        checks: {
+          // Listed (and down) only after SIGTERM, as on the API (apps/api/src/common/shutdown-state.ts).
+          get shutdown() {
+            return shutdownCheck();
+          },
+          database: () => db.ping(),
+          redis: redis ? () => redis.ping() : undefined,
+        },
       }),
     }),
     OidcModule,

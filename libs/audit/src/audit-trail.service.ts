@@ -15,7 +15,8 @@ import { EventQueue } from './event-queue.js';
 import { verifyWithHasher, type AuditVerification } from './verify-audit-chain.js';
 
 const WARN_EVERY_MS = 60_000;
-const MAX_BACKOFF_MS = 30_000;
+// Short enough that events buffered during an outage reach the store within seconds of its return.
+const MAX_BACKOFF_MS = 5_000;
 const SHUTDOWN_ATTEMPTS = 3;
 
 function reason(error: unknown): string {
@@ -40,6 +41,8 @@ export class AuditTrail implements OnModuleDestroy, BeforeApplicationShutdown, O
   private readonly queue = new EventQueue<NormalizedAuditEvent>();
   private readonly now: () => number;
   private droppedCount = 0;
+  private refusedCount = 0;
+  private wasSaturated = false;
   private readonly warnedAt = { drop: -Infinity, write: -Infinity };
   private failures = 0;
   private timer?: NodeJS.Timeout;
@@ -57,6 +60,24 @@ export class AuditTrail implements OnModuleDestroy, BeforeApplicationShutdown, O
   /** Events waiting to be written. */
   get depth(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Whether the buffer holds `refuseWritesAt` events or more (the store is down or too slow): state-changing requests
+   * should be refused (`AuditBackpressureGuard`) and readiness fail, so that no event has to be dropped.
+   */
+  get saturated(): boolean {
+    return this.queue.length >= this.options.refuseWritesAt;
+  }
+
+  /** Requests refused since start because the trail was saturated (counted by `AuditBackpressureGuard`). */
+  get refusedRequests(): number {
+    return this.refusedCount;
+  }
+
+  /** Counts one request refused because the trail is saturated. */
+  countRefusal(): void {
+    this.refusedCount += 1;
   }
 
   /** Events refused since start because the buffer was full (or the app had shut down). */
@@ -78,6 +99,11 @@ export class AuditTrail implements OnModuleDestroy, BeforeApplicationShutdown, O
       return false;
     }
     this.queue.push(normalizeAuditEvent(event, this.now));
+    if (!this.wasSaturated && this.saturated) {
+      this.wasSaturated = true;
+      // An alert in the log: from now on writes are refused until the store takes the backlog.
+      this.logger.error(`audit buffer saturated (${this.queue.length} of ${this.options.maxBuffered} events): state-changing requests are refused until the store catches up`);
+    }
     this.schedule();
     return true;
   }
@@ -134,6 +160,10 @@ export class AuditTrail implements OnModuleDestroy, BeforeApplicationShutdown, O
       }
       this.queue.drop(batch.length);
       left -= batch.length;
+    }
+    if (this.wasSaturated && !this.saturated) {
+      this.wasSaturated = false;
+      this.logger.log(`audit buffer below ${this.options.refuseWritesAt} events again: writes are accepted`);
     }
   }
 

@@ -23,6 +23,13 @@ export interface AuditModuleOptions {
   batchSize?: number;
   /** Events the buffer holds; past it new events are dropped and counted. From `batchSize` to 1000000; default 10000. */
   maxBuffered?: number;
+  /**
+   * Buffered events from which the trail counts as saturated (`AuditTrail.saturated`): `AuditBackpressureGuard`
+   * then refuses state-changing requests with 503 and readiness should fail, so that writes stop before events are
+   * dropped; the headroom above it takes the events of reads and refusals. From 1 to `maxBuffered`; default 80 % of
+   * `maxBuffered`.
+   */
+  refuseWritesAt?: number;
   /** Time source of event timestamps and of the once-a-minute warnings. Default `Date.now`. */
   clock?: AuditClock;
 }
@@ -34,12 +41,13 @@ export interface ResolvedAuditOptions {
   flushIntervalMs: number;
   batchSize: number;
   maxBuffered: number;
+  refuseWritesAt: number;
   clock: AuditClock;
 }
 
-const KNOWN = new Set(['store', 'hmacKey', 'flushIntervalMs', 'batchSize', 'maxBuffered', 'clock']);
+const KNOWN = new Set(['store', 'hmacKey', 'flushIntervalMs', 'batchSize', 'maxBuffered', 'refuseWritesAt', 'clock']);
 
-function integer(options: AuditModuleOptions, key: 'flushIntervalMs' | 'batchSize' | 'maxBuffered', fallback: number, min: number, max: number): number {
+function integer(options: AuditModuleOptions, key: 'flushIntervalMs' | 'batchSize' | 'maxBuffered' | 'refuseWritesAt', fallback: number, min: number, max: number): number {
   const value = options[key] ?? fallback;
   if (!Number.isSafeInteger(value) || value < min || value > max) throw optionsError(key, `must be an integer from ${min} to ${max}`);
   return value;
@@ -61,12 +69,14 @@ export function validateAuditOptions(options: AuditModuleOptions): ResolvedAudit
   const batchSize = integer(options, 'batchSize', 100, 1, 1000);
   const clock = options.clock ?? { now: () => Date.now() };
   if (typeof clock.now !== 'function') throw optionsError('clock', 'must have a now() method');
+  const maxBuffered = integer(options, 'maxBuffered', 10_000, batchSize, 1_000_000);
   return {
     store: options.store,
     hasher: createAuditHasher(options.hmacKey),
     flushIntervalMs: integer(options, 'flushIntervalMs', 200, 1, 60_000),
     batchSize,
-    maxBuffered: integer(options, 'maxBuffered', 10_000, batchSize, 1_000_000),
+    maxBuffered,
+    refuseWritesAt: integer(options, 'refuseWritesAt', Math.max(1, Math.floor(maxBuffered * 0.8)), 1, maxBuffered),
     clock,
   };
 }

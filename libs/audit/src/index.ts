@@ -3,6 +3,7 @@ export { AUDIT_MODULE_OPTIONS } from './audit.module-definition.js';
 export { validateAuditOptions } from './audit.options.js';
 export type { AuditModuleOptions, ResolvedAuditOptions, AuditClock } from './audit.options.js';
 export { AuditTrail } from './audit-trail.service.js';
+export { AuditBackpressureGuard, AUDIT_BACKLOG_RETRY_AFTER_SECONDS } from './audit-backpressure.guard.js';
 export { AuditStore, MAX_SEARCH_LIMIT } from './audit-store.js';
 export type { AuditSearchQuery, AuditSearchPage } from './audit-store.js';
 export { SqlAuditStore, DEFAULT_AUDIT_LOCK_KEY } from './sql-audit.store.js';

@@ -19,6 +19,16 @@ export function logFormatFor(env: { NODE_ENV: string; LOG_FORMAT?: 'json' | 'pre
   return env.NODE_ENV === 'development' && stdoutIsTty && !ci ? 'pretty' : 'json';
 }
 
+/** A duration in ms from 0 (no limit) to one hour. */
+function milliseconds(defaultValue: number) {
+  return z
+    .string()
+    .regex(/^\d{1,7}$/, { error: 'must be a whole number of milliseconds from 0 to 3600000' })
+    .transform(Number)
+    .refine((n) => n <= 3_600_000, { error: 'must be a whole number of milliseconds from 0 to 3600000' })
+    .default(defaultValue);
+}
+
 /** The database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite folder. */
 export const databaseEnv = z.object({
   DATABASE_URL: urlWithScheme(['postgresql:', 'postgres:'], 'PostgreSQL').optional(),
@@ -29,6 +39,8 @@ export const databaseEnv = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
     .default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  DATABASE_POOL_TIMEOUT_MS: milliseconds(5000),
 });
 
 /** Redis: shared state between instances when REDIS_URL is set; in memory otherwise. */
@@ -70,4 +82,8 @@ export const httpEnv = z.object({
     .string()
     .refine((v) => isIP(v) !== 0 || v === 'localhost', { error: 'must be an IP address to bind, e.g. 127.0.0.1 or 0.0.0.0' })
     .default('127.0.0.1'),
+  // On SIGTERM: how long readiness answers 503 before the server stops accepting, then how long in-flight requests
+  // and shutdown hooks may take (docker compose's stop_grace_period must be longer than the two together).
+  SHUTDOWN_DRAIN_DELAY_MS: milliseconds(2000),
+  SHUTDOWN_GRACE_MS: milliseconds(10_000),
 });

@@ -35,6 +35,15 @@ describe('parseEnv', () => {
     expect(() => parseEnv(databaseEnv, { DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
   });
 
+  it('bounds the database and shutdown waits in whole milliseconds, with defaults of a few seconds', () => {
+    expect(parseEnv(databaseEnv, {})).toMatchObject({ DATABASE_STATEMENT_TIMEOUT_MS: 5000, DATABASE_POOL_TIMEOUT_MS: 5000 });
+    expect(parseEnv(databaseEnv, { DATABASE_STATEMENT_TIMEOUT_MS: '0' }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(0);
+    expect(() => parseEnv(databaseEnv, { DATABASE_STATEMENT_TIMEOUT_MS: '5s' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS: must be a whole number of milliseconds/);
+    expect(() => parseEnv(databaseEnv, { DATABASE_POOL_TIMEOUT_MS: '3600001' })).toThrow(/DATABASE_POOL_TIMEOUT_MS/);
+    expect(parseEnv(httpEnv, {})).toMatchObject({ SHUTDOWN_DRAIN_DELAY_MS: 2000, SHUTDOWN_GRACE_MS: 10_000 });
+    expect(() => parseEnv(httpEnv, { SHUTDOWN_GRACE_MS: '-1' })).toThrow(/SHUTDOWN_GRACE_MS/);
+  });
+
   it('allowlists the HTTP adapter', () => {
     expect(parseEnv(httpEnv, {}).HTTP_ADAPTER).toBe('fastify');
     expect(() => parseEnv(httpEnv, { HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER: must be one of: fastify, express/);

@@ -43,10 +43,27 @@ export async function openDatabase(options: ResolvedDatabaseOptions): Promise<Da
 }
 
 function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
-  const pool = new Pool({ connectionString: options.url, max: options.poolSize });
+  const statement = options.statementTimeoutMs;
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    // A wait for a connection (pool exhausted, server not accepting) ends instead of queueing for ever.
+    connectionTimeoutMillis: options.poolTimeoutMs,
+    // The server cancels a statement past the limit (57014); the client's own limit, a little later, covers a
+    // server that stopped answering (a network partition, a stopped process) and would otherwise hang the request.
+    ...(statement > 0 ? { statement_timeout: statement, query_timeout: statement + 2000 } : {}),
+    // Notices a peer that vanished without closing the connection.
+    keepAlive: true,
+  });
   // An idle client that errors (server restart) must not crash the process.
   const logger = new Logger('Database');
   pool.on('error', (error) => logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+  // pg-pool listens for errors of idle clients only: a client checked out (a Prisma transaction, a session) whose
+  // connection drops (server shut down or killed) emits 'error' with nobody listening, which would end the process.
+  // Its query fails on its own and the request answers 503; here the error is only logged.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn(`PostgreSQL connection failed: ${error.message}`));
+  });
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),

@@ -3,7 +3,7 @@ import { resolveDatabaseOptions } from './database.options.js';
 
 describe('resolveDatabaseOptions', () => {
   it('defaults to the embedded database in .data/pglite', () => {
-    expect(resolveDatabaseOptions({})).toEqual({ kind: 'embedded', embeddedDir: '.data/pglite', poolSize: 10 });
+    expect(resolveDatabaseOptions({})).toEqual({ kind: 'embedded', embeddedDir: '.data/pglite', poolSize: 10, statementTimeoutMs: 5000, poolTimeoutMs: 5000 });
   });
 
   it('uses PostgreSQL when a postgresql:// URL is given', () => {
@@ -15,6 +15,8 @@ describe('resolveDatabaseOptions', () => {
     [{ url: '::' }, /"url" is not a valid URL/],
     [{ poolSize: 0 }, /"poolSize"/],
     [{ embeddedDir: ' ' }, /"embeddedDir"/],
+    [{ statementTimeoutMs: -1 }, /"statementTimeoutMs"/],
+    [{ poolTimeoutMs: 1.5 }, /"poolTimeoutMs"/],
   ])('refuses %p, naming the option', (options, message) => {
     expect(() => resolveDatabaseOptions(options)).toThrow(DatabaseError);
     expect(() => resolveDatabaseOptions(options)).toThrow(message);

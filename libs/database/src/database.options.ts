@@ -18,6 +18,18 @@ export interface DatabaseModuleOptions {
   /** Largest number of pooled PostgreSQL connections. Default 10. */
   poolSize?: number;
   /**
+   * Longest a PostgreSQL statement may run, in ms, before the server cancels it (`statement_timeout`, SQLSTATE
+   * 57014), so that a slow or locked database ends in a 503 instead of a hang. The client gives up on its own 2 s
+   * later, for a server that stopped answering altogether. 0 turns both off (migrations, long admin scripts).
+   * Default 5000.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Longest a request waits for a pooled PostgreSQL connection (all busy, or the server not answering a connect),
+   * in ms. 0 waits for ever. Default 5000.
+   */
+  poolTimeoutMs?: number;
+  /**
    * Applies Prisma client extensions (e.g. field encryption) to the client
    * every injector of {@link PrismaService} gets. Return the extended client;
    * a query extension keeps the client's type and its lifecycle hooks.
@@ -31,6 +43,16 @@ export interface ResolvedDatabaseOptions {
   url?: string;
   embeddedDir: string;
   poolSize: number;
+  statementTimeoutMs: number;
+  poolTimeoutMs: number;
+}
+
+function timeout(options: DatabaseModuleOptions, key: 'statementTimeoutMs' | 'poolTimeoutMs'): number {
+  const value = options[key] ?? 5000;
+  if (!Number.isInteger(value) || value < 0 || value > 3_600_000) {
+    throw new DatabaseError('ERR_DATABASE_OPTIONS', `database option "${key}" must be an integer from 0 to 3600000 (ms)`);
+  }
+  return value;
 }
 
 /**
@@ -43,11 +65,13 @@ export function resolveDatabaseOptions(options: DatabaseModuleOptions): Resolved
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
     throw new DatabaseError('ERR_DATABASE_OPTIONS', 'database option "poolSize" must be an integer from 1 to 1000');
   }
+  const statementTimeoutMs = timeout(options, 'statementTimeoutMs');
+  const poolTimeoutMs = timeout(options, 'poolTimeoutMs');
   if (options.url === undefined || options.url === '') {
     if (embeddedDir.trim() === '') {
       throw new DatabaseError('ERR_DATABASE_OPTIONS', 'database option "embeddedDir" must not be empty');
     }
-    return { kind: 'embedded', embeddedDir, poolSize };
+    return { kind: 'embedded', embeddedDir, poolSize, statementTimeoutMs, poolTimeoutMs };
   }
   let protocol: string;
   try {
@@ -61,5 +85,5 @@ export function resolveDatabaseOptions(options: DatabaseModuleOptions): Resolved
       `database option "url" must be a postgresql:// URL (got a ${protocol}// URL)`,
     );
   }
-  return { kind: 'postgres', url: options.url, embeddedDir, poolSize };
+  return { kind: 'postgres', url: options.url, embeddedDir, poolSize, statementTimeoutMs, poolTimeoutMs };
 }

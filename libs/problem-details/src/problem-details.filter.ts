@@ -51,6 +51,32 @@ export interface ProblemBody {
 // leak them.
 const PASSED_MEMBERS = ['code', 'checks', 'errors'] as const;
 
+/**
+ * What a {@link ProblemMapper} answers for an error it recognises: the status and members of the problem, response
+ * headers (e.g. `Retry-After`), and the line to log instead of the stack. Keep `detail` free of internals.
+ */
+export interface MappedProblem {
+  status: number;
+  detail: string;
+  code?: string;
+  headers?: Record<string, string>;
+  /** Logged (as a warning for a 5xx) with the request id; never sent. */
+  log?: string;
+}
+
+/**
+ * Recognises an error that is not an `HttpException` (a database driver's, a client library's) and says how to
+ * answer it; `undefined` leaves it to the filter (a 500). `@bastion/database`'s `databaseProblem` is one: it turns
+ * "database unavailable" into a 503 with `Retry-After`.
+ */
+export type ProblemMapper = (exception: unknown) => MappedProblem | undefined;
+
+/** Options of {@link ProblemDetailsFilter}. */
+export interface ProblemDetailsOptions {
+  /** Consulted in order for any error that is not an `HttpException`; the first answer wins. */
+  mappers?: ProblemMapper[];
+}
+
 interface RequestLike {
   url?: string;
   originalUrl?: string;
@@ -72,25 +98,65 @@ interface RequestLike {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  private readonly mappers: ProblemMapper[];
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    options: ProblemDetailsOptions = {},
+  ) {
+    this.mappers = options.mappers ?? [];
+    if (!Array.isArray(this.mappers) || this.mappers.some((m) => typeof m !== 'function')) {
+      throw new Error('problem-details option "mappers" must be an array of functions');
+    }
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<RequestLike>();
     const response = ctx.getResponse<unknown>();
-    const body = this.toProblem(exception, request);
+    const adapter = this.adapterHost.httpAdapter;
+    const mapped = exception instanceof HttpException ? undefined : this.map(exception);
+    const body = mapped ? this.mappedProblem(mapped, request) : this.toProblem(exception, request);
     // The id of this request, as in the log line and the X-Request-Id header.
     if (typeof request.id === 'string') body.requestId = request.id;
     const ref = body.requestId ? ` [${body.requestId}]` : '';
-    if (!(exception instanceof HttpException)) {
+    if (mapped) {
+      // A known condition (e.g. the database is down): one line saying what failed, no stack per request.
+      if (body.status >= 500) this.logger.warn(`${body.status} ${body.instance}${ref}: ${mapped.log ?? body.detail}`);
+      for (const [name, value] of Object.entries(mapped.headers ?? {})) adapter.setHeader(response, name, value);
+    } else if (!(exception instanceof HttpException)) {
       // Unexpected: the whole error goes to the log, nothing of it to the client.
       this.logger.error(`${body.status} ${body.instance}${ref}`, exception instanceof Error ? exception.stack : String(exception));
     } else if (body.status >= 500) {
       this.logger.warn(`${body.status} ${body.instance}${ref}: ${body.detail}`);
     }
-    const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, JSON.stringify(body), body.status);
+  }
+
+  private map(exception: unknown): MappedProblem | undefined {
+    for (const mapper of this.mappers) {
+      try {
+        const mapped = mapper(exception);
+        if (mapped && Number.isInteger(mapped.status) && mapped.status >= 400 && mapped.status <= 599) return mapped;
+      } catch (error) {
+        // A faulty mapper must not turn an error response into no response.
+        this.logger.error(`a problem mapper threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return undefined;
+  }
+
+  private mappedProblem(mapped: MappedProblem, request: RequestLike): ProblemBody {
+    const instance = (request.originalUrl ?? request.url ?? '').split('?')[0] ?? '';
+    return {
+      type: 'about:blank',
+      title: STATUS_CODES[mapped.status] ?? 'Error',
+      status: mapped.status,
+      detail: mapped.detail,
+      instance,
+      ...(mapped.code ? { code: mapped.code } : {}),
+    };
   }
 
   /** Builds the body; override to add members (keep them free of internals). */

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AuditModule as AuditLibModule, type AuditSqlSession, SqlAuditStore } from '@bastion/audit';
+import { APP_GUARD } from '@nestjs/core';
+import { AuditBackpressureGuard, AuditModule as AuditLibModule, type AuditSqlSession, SqlAuditStore } from '@bastion/audit';
 import { DATABASE_CONNECTION, type DatabaseConnection } from '@bastion/database';
 import { observabilityConfig } from '../config';
 import { AuthzModule } from '../authz/authz.module';
@@ -34,7 +35,8 @@ export function auditSessionOf(db: DatabaseConnection): AuditSqlSession {
     AuthzModule,
   ],
   controllers: [AuditEventsController],
-  providers: [SecurityEvents],
+  // Writes are refused (503 ERR_AUDIT_BACKLOG) before any security event would be dropped.
+  providers: [SecurityEvents, { provide: APP_GUARD, useClass: AuditBackpressureGuard }],
   exports: [SecurityEvents],
 })
 export class AuditModule {}

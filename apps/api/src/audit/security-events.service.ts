@@ -48,9 +48,13 @@ export class SecurityEvents implements OnModuleDestroy, OnApplicationBootstrap {
     this.rateLimited = metrics.counter('rate_limit_rejections_total', 'Requests refused by a rate limit', ['limit']);
     const depth = metrics.gauge('audit_buffer_depth', 'Audit events waiting to be written');
     const dropped = metrics.gauge('audit_events_dropped', 'Audit events dropped because the buffer was full');
+    const saturated = metrics.gauge('audit_buffer_saturated', '1 while the audit buffer is saturated and state-changing requests are refused');
+    const refused = metrics.gauge('audit_backlog_refusals', 'Requests refused (503 ERR_AUDIT_BACKLOG) because the audit buffer was saturated');
     this.timer = setInterval(() => {
       depth.set(trail.depth);
       dropped.set(trail.dropped);
+      saturated.set(trail.saturated ? 1 : 0);
+      refused.set(trail.refusedRequests);
     }, 1000);
     this.timer.unref();
   }

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthErrorFilter } from '@bastion/auth';
 import { ConfigError } from '@bastion/config';
+import { databaseProblem } from '@bastion/database';
 import { createHttpApp, type HttpAppOptions } from '@bastion/http-app';
 import { installHttpMetrics, Logger, Metrics } from '@bastion/observability';
 import { ProblemDetailsFilter } from '@bastion/problem-details';
@@ -81,7 +82,10 @@ export async function createPlatformApp(
   app.useGlobalGuards(new BodyLimitGuard(app.get(Reflector)));
   // Filters registered later are consulted first: AuthErrorFilter answers
   // AuthError with its WWW-Authenticate challenges, the problem filter the rest.
-  const filters: object[] = [new ProblemDetailsFilter(app.get(HttpAdapterHost))];
+  // A database that cannot answer (down, restarting, a dropped connection, a statement or pool wait past its
+  // limit) is a 503 with Retry-After on every route (RFC 9110 §15.6.4), not a 500: @bastion/database decides which
+  // errors those are.
+  const filters: object[] = [new ProblemDetailsFilter(app.get(HttpAdapterHost), { mappers: [(error) => databaseProblem(error)] })];
   if (features.auth) filters.push(app.get(AuthErrorFilter));
   app.useGlobalFilters(...(filters as ProblemDetailsFilter[]));
   app.useGlobalPipes(new JsonShapePipe(), createValidationPipe());

@@ -47,6 +47,15 @@ const RATE_LIMIT_HEADERS = {
 /** The 429 every rate-limited route may answer. */
 export const RateLimitedResponse = () => problem(429, 'Too many requests (`ERR_RATE_LIMITED`), or too many failed authentications from this address (`RATE_LIMIT_AUTH_FAILURES`); wait `Retry-After` seconds.', RATE_LIMIT_HEADERS);
 
+/**
+ * The 503 any route that reaches the database may answer while it cannot (docs/failure-modes.md), or a write while
+ * the audit trail is saturated; both carry `Retry-After` (RFC 9110 §15.6.4).
+ */
+export const UnavailableResponse = () =>
+  problem(503, 'Temporarily unavailable: the database cannot answer (`ERR_DATABASE_UNAVAILABLE`), or writes are paused while security events are written (`ERR_AUDIT_BACKLOG`); retry after `Retry-After` seconds.', {
+    'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } },
+  });
+
 /** Problem responses by status, for routes to declare the errors they answer besides the common ones. */
 export const ProblemResponse = (status: 400 | 403 | 404 | 409 | 413 | 503, description: string) => problem(status, description);
 
@@ -70,6 +79,7 @@ export function Secured(...methods: [AuthMethod, ...AuthMethod[]]): ClassDecorat
     }),
     problem(403, 'Authenticated, but not allowed: a missing scope (`ERR_AUTH_INSUFFICIENT_SCOPE`), a policy denial (`ERR_AUTHZ_DENIED`) or plain HTTP where HTTPS is required.'),
     RateLimitedResponse(),
+    UnavailableResponse(),
   ) as ClassDecorator & MethodDecorator;
 }
 
@@ -97,7 +107,7 @@ export function Authorized(): ClassDecorator & MethodDecorator {
  * security list. Pass `{ rateLimited: false }` for routes the rate limits skip.
  */
 export function PublicRoute(options: { rateLimited?: boolean } = {}): ClassDecorator & MethodDecorator {
-  return applyDecorators(Public(), ApiExtension(PUBLIC_EXTENSION, true), ...(options.rateLimited === false ? [] : [RateLimitedResponse()])) as ClassDecorator &
+  return applyDecorators(Public(), ApiExtension(PUBLIC_EXTENSION, true), ...(options.rateLimited === false ? [] : [RateLimitedResponse(), UnavailableResponse()])) as ClassDecorator &
     MethodDecorator;
 }
 

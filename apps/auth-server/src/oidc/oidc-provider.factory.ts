@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { PrismaClient } from '@bastion/database';
+import { databaseProblem, type PrismaClient } from '@bastion/database';
 import type { Configuration, KoaContextWithOIDC, default as ProviderType } from 'oidc-provider';
 import { clientSecretMatches } from './client-secret';
 import { importEsm } from './load-esm';
@@ -204,7 +204,22 @@ export async function createOidcProvider(o: OidcProviderOptions): Promise<Provid
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
-  provider.on('server_error', (_ctx: unknown, error: Error) => logger.error(`oidc-provider server error: ${error.message}`));
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    // The database (where grants, codes and sessions live) cannot answer: a temporary condition, so 503 with
+    // Retry-After (RFC 9110 §15.6.4) and OAuth's own temporarily_unavailable code (RFC 6749 §4.1.2.1), not a 500.
+    // oidc-provider emits this after it set the body and before Koa sends it.
+    const down = databaseProblem(error);
+    if (down) {
+      logger.warn(`oidc-provider ${ctx.path}: ${down.log}`);
+      ctx.status = 503;
+      ctx.set('Retry-After', down.headers['Retry-After']);
+      if (typeof ctx.body === 'object' && ctx.body !== null && !Buffer.isBuffer(ctx.body)) {
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly.' };
+      }
+      return;
+    }
+    logger.error(`oidc-provider server error: ${error.message}`);
+  });
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error?: string }) => {
     o.onTokenError?.({
       clientId: ctx.oidc?.client?.clientId,
