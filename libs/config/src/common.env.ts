@@ -39,8 +39,8 @@ export const databaseEnv = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
     .default(10),
-  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
-  DATABASE_POOL_TIMEOUT_MS: milliseconds(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(3000),
+  DATABASE_POOL_TIMEOUT_MS: milliseconds(3000),
 });
 
 /** Redis: shared state between instances when REDIS_URL is set; in memory otherwise. */

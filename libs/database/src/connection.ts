@@ -1,6 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { Logger } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { ResolvedDatabaseOptions } from './database.options.js';
@@ -42,6 +42,40 @@ export async function openDatabase(options: ResolvedDatabaseOptions): Promise<Da
   return options.kind === 'postgres' ? openPostgres(options) : openEmbedded(options.embeddedDir);
 }
 
+/** How much later than the server's statement_timeout the client gives up on its own. */
+const CLIENT_TIMEOUT_MARGIN_MS = 1000;
+
+/**
+ * pg's `query_timeout` rejects a query the server has not answered, but when the query was already sent it keeps
+ * the connection, with the statement (and maybe an open transaction) still running on the server. The pool then
+ * hands that connection to the next request, whose statements run behind it, possibly inside the transaction the
+ * timed-out request never committed or rolled back: measured by the fault drill, a document write that answered
+ * 201 after a frozen PostgreSQL resumed was never committed. A connection whose query timed out is in an unknown
+ * state, so it is destroyed: its in-flight statement dies with it and the pool opens a fresh one.
+ */
+class ReadTimeoutSafeClient extends Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one implementation behind pg's many overloads
+  override query(...args: any[]): any {
+    const timedOut = (error: unknown) => {
+      if (error instanceof Error && error.message === 'Query read timeout') {
+        (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      }
+    };
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      // The callback form (pg-pool's pool.query uses it).
+      args[args.length - 1] = (error: unknown, ...rest: unknown[]) => {
+        timedOut(error);
+        (last as (...a: unknown[]) => void)(error, ...rest);
+      };
+    }
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    // The promise form (Prisma's adapter uses it): observed, and returned as it is.
+    if (result instanceof Promise) result.catch(timedOut);
+    return result;
+  }
+}
+
 function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
   const statement = options.statementTimeoutMs;
   const pool = new Pool({
@@ -51,7 +85,8 @@ function openPostgres(options: ResolvedDatabaseOptions): DatabaseConnection {
     connectionTimeoutMillis: options.poolTimeoutMs,
     // The server cancels a statement past the limit (57014); the client's own limit, a little later, covers a
     // server that stopped answering (a network partition, a stopped process) and would otherwise hang the request.
-    ...(statement > 0 ? { statement_timeout: statement, query_timeout: statement + 2000 } : {}),
+    ...(statement > 0 ? { statement_timeout: statement, query_timeout: statement + CLIENT_TIMEOUT_MARGIN_MS } : {}),
+    Client: ReadTimeoutSafeClient,
     // Notices a peer that vanished without closing the connection.
     keepAlive: true,
   });

@@ -3,7 +3,7 @@ import { resolveDatabaseOptions } from './database.options.js';
 
 describe('resolveDatabaseOptions', () => {
   it('defaults to the embedded database in .data/pglite', () => {
-    expect(resolveDatabaseOptions({})).toEqual({ kind: 'embedded', embeddedDir: '.data/pglite', poolSize: 10, statementTimeoutMs: 5000, poolTimeoutMs: 5000 });
+    expect(resolveDatabaseOptions({})).toEqual({ kind: 'embedded', embeddedDir: '.data/pglite', poolSize: 10, statementTimeoutMs: 3000, poolTimeoutMs: 3000 });
   });
 
   it('uses PostgreSQL when a postgresql:// URL is given', () => {

@@ -19,14 +19,14 @@ export interface DatabaseModuleOptions {
   poolSize?: number;
   /**
    * Longest a PostgreSQL statement may run, in ms, before the server cancels it (`statement_timeout`, SQLSTATE
-   * 57014), so that a slow or locked database ends in a 503 instead of a hang. The client gives up on its own 2 s
-   * later, for a server that stopped answering altogether. 0 turns both off (migrations, long admin scripts).
-   * Default 5000.
+   * 57014), so that a slow or locked database ends in a 503 instead of a hang. The client gives up on its own 1 s
+   * later, for a server that stopped answering altogether, and closes that connection (its state is unknown).
+   * 0 turns both off (migrations, long admin scripts). Default 3000.
    */
   statementTimeoutMs?: number;
   /**
    * Longest a request waits for a pooled PostgreSQL connection (all busy, or the server not answering a connect),
-   * in ms. 0 waits for ever. Default 5000.
+   * in ms. 0 waits for ever. Default 3000.
    */
   poolTimeoutMs?: number;
   /**
@@ -48,7 +48,7 @@ export interface ResolvedDatabaseOptions {
 }
 
 function timeout(options: DatabaseModuleOptions, key: 'statementTimeoutMs' | 'poolTimeoutMs'): number {
-  const value = options[key] ?? 5000;
+  const value = options[key] ?? 3000;
   if (!Number.isInteger(value) || value < 0 || value > 3_600_000) {
     throw new DatabaseError('ERR_DATABASE_OPTIONS', `database option "${key}" must be an integer from 0 to 3600000 (ms)`);
   }
