@@ -41,9 +41,9 @@ describe('health and errors (e2e)', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      // Started without its database, it never loaded its authorization policies either.
-      expect(body).toMatchObject({ status: 503, code: 'ERR_NOT_READY', checks: { database: 'down', policies: 'down' } });
-      expect(body.detail).toBe('Not ready: database, policies did not answer');
+      // Started without its database, it never loaded its authorization policies or its revocations either.
+      expect(body).toMatchObject({ status: 503, code: 'ERR_NOT_READY', checks: { database: 'down', policies: 'down', revocations: 'down' } });
+      expect(body.detail).toBe('Not ready: database, policies, revocations did not answer');
       expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:1|pg/);
       expect((await fetch(`${broken.url}/health/live`)).status).toBe(200);
     } finally {
@@ -74,7 +74,7 @@ describe('health and errors (e2e)', () => {
       const res = await fetch(`${broken.url}/health/ready`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      expect(body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up', policies: 'up' });
+      expect(body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up', policies: 'up', revocations: 'up' });
     } finally {
       await broken.close();
     }

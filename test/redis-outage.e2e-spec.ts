@@ -30,7 +30,7 @@ describe('Redis outage (e2e)', () => {
       expect(res.body.code).toBe('ERR_AUTH_UNAVAILABLE');
       expect(res.headers.get('retry-after')).toBe('5');
       expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|ioredis|127\.0\.0\.1:1/);
-      expect((await call(api.url, 'GET', '/health/ready')).body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up', policies: 'up' });
+      expect((await call(api.url, 'GET', '/health/ready')).body.checks).toEqual({ database: 'up', redis: 'down', audit: 'up', policies: 'up', revocations: 'up' });
     });
   });
 

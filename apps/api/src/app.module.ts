@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { logFormatFor } from '@bastion/config';
 import { DATABASE_CONNECTION, DatabaseModule, type DatabaseConnection } from '@bastion/database';
-import { parseDuration, Public } from '@bastion/auth';
+import { parseDuration, Public, RevocationList } from '@bastion/auth';
 import { AuditTrail } from '@bastion/audit';
 import { AuthzService } from '@bastion/authz';
 import { LogAlertSink, MetricsController, ObservabilityModule, WebhookAlertSink } from '@bastion/observability';
@@ -87,9 +87,9 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     // After the database: on shutdown the audit buffer is written before the database closes.
     AuditModule,
     HealthModule.forRootAsync({
-      imports: [AuthzModule],
-      inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail, AuthzService],
-      useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail, authz: AuthzService) => ({
+      imports: [AuthzModule, AuthModule],
+      inject: [DATABASE_CONNECTION, REDIS_CLIENT, AuditTrail, AuthzService, RevocationList],
+      useFactory: (db: DatabaseConnection, redis: Redis | null, audit: AuditTrail, authz: AuthzService, revocations: RevocationList) => ({
         checks: {
           // Listed (and down) only after SIGTERM: the load balancer stops sending before the server closes.
           get shutdown() {
@@ -100,6 +100,8 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
           // Policies that failed to load at start-up (the database was away) leave an instance that can only
           // answer 503: not ready until they load (the probe itself starts a load attempt).
           policies: () => authz.checkReady(),
+          // Likewise the revocation list: until it has been read, every credential is refused with 503.
+          revocations: () => revocations.checkReady(),
           // The writer keeps up: a saturated buffer means writes are being refused to keep events from being dropped.
           audit: async () => {
             if (audit.saturated) throw new Error(`audit buffer holds ${audit.depth} events`);

@@ -178,6 +178,27 @@ describe('RevocationList', () => {
     expect(() => closed.assertAllowed({ sub: 'u' })).not.toThrow();
   });
 
+  it('readiness: not ready while never read or stale, ready after the one read the probe starts', async () => {
+    let failing = true;
+    const inner = new MemoryRevocationStore(clock);
+    const store: RevocationStore = {
+      append: (e) => inner.append(e),
+      changes: (s) => (failing ? Promise.reject(new Error('connection refused')) : inner.changes(s)),
+      purge: (b) => inner.purge(b),
+    };
+    const list = make(store, { maxStalenessMs: 30_000 });
+    // Started without its database: not ready, and the probe's own read fails too.
+    await expect(list.checkReady()).rejects.toThrow(/not read for ever/);
+    failing = false;
+    // The database is back: the probe reads the store itself, no poll needed.
+    await expect(list.checkReady()).resolves.toBeUndefined();
+    expect(() => list.assertAllowed({ sub: 'u' })).not.toThrow();
+    failing = true;
+    now += 31_000;
+    await expect(list.checkReady()).rejects.toThrow(/not read for 31 s/);
+    expect(await make(store, { failOpen: true }).checkReady()).toBeUndefined();
+  });
+
   it('purges expired rows from the store every purgeIntervalMs', async () => {
     const store = new MemoryRevocationStore(clock);
     const a = make(store, { purgeIntervalMs: 60_000 });

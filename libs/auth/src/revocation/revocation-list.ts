@@ -208,6 +208,17 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
     if (code) throw new AuthError(code, 'The access token has been revoked', { details });
   }
 
+  /**
+   * For a readiness probe: resolves once the list is fresh, after one read of the store if it is not
+   * (never loaded, as after a start without the database, or unread for longer than `maxStalenessMs`).
+   * Throws while it stays stale, so that an instance is not ready while every credential would get 503.
+   */
+  async checkReady(): Promise<void> {
+    if (this.isFresh()) return;
+    await this.sync();
+    this.assertFresh();
+  }
+
   /** Entries held, syncs done and failed, ms since the last successful sync. */
   get stats(): { tokens: number; subjects: number; syncs: number; failures: number; ageMs: number } {
     return { tokens: this.tokens.size, subjects: this.subjects.size, ...this.counts, ageMs: this.options.clock.now() - this.lastSyncAt };
@@ -295,6 +306,10 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   private tokenRevoked(jti: string): boolean {
     const until = this.tokens.get(jti);
     return until !== undefined && until > this.options.clock.now();
+  }
+
+  private isFresh(): boolean {
+    return this.options.failOpen || this.options.clock.now() - this.lastSyncAt <= this.maxStalenessMs;
   }
 
   private assertFresh(): void {
