@@ -36,7 +36,7 @@ describe('parseEnv', () => {
   });
 
   it('bounds the database and shutdown waits in whole milliseconds, with defaults of a few seconds', () => {
-    expect(parseEnv(databaseEnv, {})).toMatchObject({ DATABASE_STATEMENT_TIMEOUT_MS: 5000, DATABASE_POOL_TIMEOUT_MS: 5000 });
+    expect(parseEnv(databaseEnv, {})).toMatchObject({ DATABASE_STATEMENT_TIMEOUT_MS: 3000, DATABASE_POOL_TIMEOUT_MS: 3000 });
     expect(parseEnv(databaseEnv, { DATABASE_STATEMENT_TIMEOUT_MS: '0' }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(0);
     expect(() => parseEnv(databaseEnv, { DATABASE_STATEMENT_TIMEOUT_MS: '5s' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS: must be a whole number of milliseconds/);
     expect(() => parseEnv(databaseEnv, { DATABASE_POOL_TIMEOUT_MS: '3600001' })).toThrow(/DATABASE_POOL_TIMEOUT_MS/);
