@@ -5,6 +5,10 @@
 import 'dotenv/config';
 import { defineConfig } from 'prisma/config';
 
+// The CLI reports each run to checkpoint.prisma.io (a version check with a project hash) unless told not to:
+// a security starter kit does not phone home from install or build steps.
+process.env.CHECKPOINT_DISABLE ??= '1';
+
 const url = process.env.DATABASE_URL ?? 'postgresql://pglite/local';
 process.env.DATABASE_URL = url;
 
