@@ -20,19 +20,37 @@ function files(dir) {
   });
 }
 
-/** `name -> range` of every `npm i` in a README's "Copy it into your app" steps after step 1. */
-function readmeInstalls(readme) {
+/** The "## Copy it into your app" section of a lib's README, or null when it has none. */
+function copySection(readme) {
   const start = readme.indexOf('## Copy it into your app');
   if (start < 0) return null;
   const end = readme.indexOf('\n## ', start + 3);
-  const steps = readme.slice(start, end < 0 ? undefined : end).replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * Every `npm i` in a README's copy steps after step 1 (whose optional install is for the lib's own specs): its
+ * package arguments (double quotes honoured, flags left out) and whether it installs dev dependencies. Null when
+ * the README has no copy section. Shared with test-copy.js, which installs exactly these.
+ */
+function readmeInstallCommands(readme) {
+  const section = copySection(readme);
+  if (section === null) return null;
+  const steps = section.replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
+  return [...steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)].map((m) => {
+    const words = [...m[1].matchAll(/"([^"]*)"|(\S+)/g)].map((w) => w[1] ?? w[2]);
+    return { args: words.filter((w) => !w.startsWith('-')), dev: words.includes('-D') || words.includes('--save-dev') };
+  });
+}
+
+/** `name -> range` of every package the README's copy steps install. */
+function readmeInstalls(readme) {
+  const commands = readmeInstallCommands(readme);
+  if (commands === null) return null;
   const installs = new Map();
-  for (const m of steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
-    for (const [, quoted, bare] of m[1].matchAll(/"([^"]*)"|(\S+)/g)) {
-      const arg = quoted ?? bare;
-      if (arg.startsWith('-') || arg.lastIndexOf('@') <= 0) continue;
-      installs.set(arg.slice(0, arg.lastIndexOf('@')), arg.slice(arg.lastIndexOf('@') + 1));
-    }
+  for (const arg of commands.flatMap((c) => c.args)) {
+    if (arg.lastIndexOf('@') <= 0) continue;
+    installs.set(arg.slice(0, arg.lastIndexOf('@')), arg.slice(arg.lastIndexOf('@') + 1));
   }
   return installs;
 }
@@ -100,7 +118,7 @@ function checkLibs(root) {
   return problems;
 }
 
-module.exports = { checkLibs };
+module.exports = { checkLibs, copySection, readmeInstallCommands };
 
 if (require.main === module) {
   const problems = checkLibs(join(__dirname, '..'));

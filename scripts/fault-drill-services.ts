@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
@@ -21,6 +22,18 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Whether `pid` runs; a zombie (killed, not yet reaped by its parent) still answers signal 0 but does not count. */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const { stdout } = await run('ps', ['-o', 'stat=', '-p', String(pid)]).catch(() => ({ stdout: '' }));
+  const state = stdout.trim();
+  return state !== '' && !state.startsWith('Z');
+}
+
 /** What is missing for the drill to run, one line each (empty: all there). */
 export function missingPrerequisites(root: string): string[] {
   const missing: string[] = [];
@@ -40,6 +53,16 @@ export class PgCluster {
   private readonly log: string;
   private starting?: Promise<void>;
   private frozen: number[] = [];
+  private running = false;
+  private ownsDir = false;
+
+  /** A cluster in a new temp folder on a free port, created and started; {@link destroy} removes the folder. */
+  static async temporary(database: string): Promise<PgCluster> {
+    const cluster = new PgCluster(join(mkdtempSync(join(tmpdir(), 'bastion-pg-')), 'pg'), await freePort(), database);
+    cluster.ownsDir = true;
+    await cluster.create();
+    return cluster;
+  }
 
   constructor(
     private readonly dir: string,
@@ -98,11 +121,42 @@ export class PgCluster {
       'start', '-D', this.data, '-w', '-t', '30', '-l', this.log,
       '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
     ]);
+    this.running = true;
+  }
+
+  /** Starts it unless it runs (after a test that failed while it was down). */
+  async ensureStarted(): Promise<void> {
+    if (!this.running) await this.start();
   }
 
   /** `pg_ctl stop -m immediate`: every backend is killed at once, as in a crash (recovery replays the WAL on start). */
   async kill(): Promise<void> {
     await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30']);
+    this.running = false;
+  }
+
+  /** SIGKILL to the postmaster and every backend it started: the machine-crash case. */
+  async kill9(): Promise<void> {
+    const postmaster = this.postmasterPid();
+    const children = await this.children(postmaster);
+    process.kill(postmaster, 'SIGKILL');
+    this.running = false;
+    for (const child of children) {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    // PostgreSQL refuses to start while a process of the old server still holds its shared memory.
+    const deadline = Date.now() + 10_000;
+    for (const victim of [postmaster, ...children]) {
+      while (Date.now() < deadline && (await alive(victim))) await sleep(50);
+    }
+    // Where nobody reaps the killed postmaster (no init in a container), its zombie still answers kill(pid, 0) and
+    // PostgreSQL takes its lock file for a live server: drop the file, as a reboot after a crash would.
+    rmSync(join(this.data, 'postmaster.pid'), { force: true });
+    rmSync(join(this.dir, `.s.PGSQL.${this.port}.lock`), { force: true });
   }
 
   /**
@@ -144,8 +198,10 @@ export class PgCluster {
   async destroy(): Promise<void> {
     await this.thaw();
     await this.starting;
-    if (!existsSync(join(this.data, 'postmaster.pid'))) return;
-    await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30'], 35_000).catch(() => undefined);
+    if (existsSync(join(this.data, 'postmaster.pid'))) {
+      await this.tool('pg_ctl', ['stop', '-D', this.data, '-m', 'immediate', '-w', '-t', '30'], 35_000).catch(() => undefined);
+    }
+    if (this.ownsDir) rmSync(join(this.dir, '..'), { recursive: true, force: true });
   }
 
   /** Runs `fn` with a plain connection to the drill's database. */

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintLockfile, lintProductionConfig } from './security-audit-checks';
@@ -139,14 +139,6 @@ describe('security:audit', () => {
   });
 
   describe('Redis settings', () => {
-    const freePort = () =>
-      new Promise<number>((resolve) => {
-        const server = createServer().listen(0, '127.0.0.1', () => {
-          const { port } = server.address() as { port: number };
-          server.close(() => resolve(port));
-        });
-      });
-
     // A redis-server of this test's own, with the policy under test.
     async function withRedis(policy: string, fn: (url: string) => void): Promise<void> {
       const port = await freePort();

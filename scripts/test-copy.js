@@ -24,6 +24,7 @@ const { createPrivateKey, generateKeyPairSync, sign } = require('node:crypto');
 const { tmpdir } = require('node:os');
 const { createServer } = require('node:net');
 const { join } = require('node:path');
+const { copySection: readmeCopySection, readmeInstallCommands } = require('./check-lib-imports');
 
 const ROOT = join(__dirname, '..');
 const KEEP = process.argv.includes('--keep');
@@ -103,11 +104,9 @@ const TSCONFIG_BUILD = {
 
 /** The "Copy it into your app" section of a lib's README. */
 function copySection(lib) {
-  const text = readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8');
-  const start = text.indexOf('## Copy it into your app');
-  if (start < 0) throw new Error(`libs/${lib}/README.md has no "## Copy it into your app" section`);
-  const end = text.indexOf('\n## ', start + 3);
-  return text.slice(start, end < 0 ? undefined : end);
+  const section = readmeCopySection(readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8'));
+  if (section === null) throw new Error(`libs/${lib}/README.md has no "## Copy it into your app" section`);
+  return section;
 }
 
 /** What README step 1 says to copy: `libs/<name>/src` (into the app's `src/`, at the same path). */
@@ -117,24 +116,15 @@ function readmeCopyPath(lib) {
   return m[1];
 }
 
-/** Splits a shell command line into words, honouring double quotes. */
-function words(line) {
-  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-}
-
 /**
  * The packages of every `npm i` command in a README's copy steps, as `{ name, range, dev }`.
  * `a || b` ranges are kept whole here; `rangeFor` picks the alternative per app.
  */
 function readmePackages(lib) {
   const out = [];
-  // Step 1's optional install (the lib's own specs) is left out: the apps do not copy the specs' helpers.
-  const steps = copySection(lib).replace(/^1\. Copy[\s\S]*?(?=^2\. )/m, '');
-  for (const m of steps.matchAll(/npm (?:i|install)\s+([^`\n#]+)/g)) {
-    const args = words(m[1]);
-    const dev = args.includes('-D') || args.includes('--save-dev');
+  copySection(lib); // says which README lacks the section
+  for (const { args, dev } of readmeInstallCommands(readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8'))) {
     for (const arg of args) {
-      if (arg.startsWith('-')) continue;
       const at = arg.lastIndexOf('@');
       if (at <= 0) throw new Error(`libs/${lib}/README.md: "npm i ${arg}" has no version range`);
       out.push({ name: arg.slice(0, at), range: arg.slice(at + 1), dev });

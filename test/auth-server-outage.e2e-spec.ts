@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuthServerApp } from '../apps/auth-server/src/bootstrap';
 import { baseEnv, prepareDatabase, withEnv, type Env } from './support/harness';
-import { PgCluster } from './support/pg-cluster';
+import { PgCluster } from '../scripts/fault-drill-services';
 import { freePort } from './support/processes';
 
 // The auth server on a real PostgreSQL of this file's own, stopped under it: oidc-provider's token endpoint answers
@@ -17,8 +17,7 @@ describe('auth server while PostgreSQL is down (e2e)', () => {
   let issuer: string;
 
   beforeAll(async () => {
-    cluster = await PgCluster.create();
-    cluster.start();
+    cluster = await PgCluster.temporary('bastion_auth_server_outage');
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     const env: Env = {
@@ -40,9 +39,9 @@ describe('auth server while PostgreSQL is down (e2e)', () => {
 
   afterAll(async () => {
     await app?.close();
-    cluster?.destroy();
+    await cluster?.destroy();
   });
-  afterEach(() => cluster?.ensureStarted());
+  afterEach(async () => cluster?.ensureStarted());
 
   async function token() {
     const started = Date.now();
@@ -56,14 +55,14 @@ describe('auth server while PostgreSQL is down (e2e)', () => {
 
   it('answers 503 temporarily_unavailable with Retry-After, within the bound, and recovers without a restart', async () => {
     expect((await token()).status).toBe(200);
-    cluster.stopImmediate();
+    await cluster.kill();
     const down = await token();
     expect(down).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'temporarily_unavailable' } });
     expect(JSON.stringify(down.body)).not.toMatch(/ECONN|127\.0\.0\.1|prisma|postgres/i);
     expect(down.ms).toBeLessThan(5000);
     const ready = await fetch(`${issuer}/health/ready`);
     expect(ready.status).toBe(503);
-    cluster.start();
+    await cluster.start();
     const started = Date.now();
     while ((await token()).status !== 200) {
       if (Date.now() - started > 20_000) throw new Error('no recovery within 20 s');

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { SecurityEvents } from '../apps/api/src/audit/security-events.service';
 import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
 import { call, DEMO_PASSWORD, type Reply } from './support/http';
-import { PgCluster } from './support/pg-cluster';
+import { PgCluster } from '../scripts/fault-drill-services';
 
 // A real PostgreSQL server of this file's own, stopped (`pg_ctl stop -m immediate`, SIGKILL) and started again
 // under a running API: every refusal is a bounded 503 problem with Retry-After, never a 500 or a hang, and the
@@ -46,8 +46,7 @@ describe('PostgreSQL outage (e2e, a real server killed and restarted)', () => {
   let env: Env;
 
   beforeAll(async () => {
-    cluster = await PgCluster.create();
-    cluster.start();
+    cluster = await PgCluster.temporary('bastion_database_outage');
     env = {
       ...baseEnv(),
       DATABASE_URL: cluster.url,
@@ -61,9 +60,9 @@ describe('PostgreSQL outage (e2e, a real server killed and restarted)', () => {
     await db.close();
   });
 
-  afterAll(() => cluster?.destroy());
+  afterAll(async () => cluster?.destroy());
   // A test that failed while the server was down leaves it down: the next one starts from a running server.
-  afterEach(() => cluster?.ensureStarted());
+  afterEach(async () => cluster?.ensureStarted());
 
   describe.each(ADAPTERS)('on %s', (adapter) => {
     let api: RunningApp;
@@ -89,7 +88,7 @@ describe('PostgreSQL outage (e2e, a real server killed and restarted)', () => {
     it('answers 503 problems with Retry-After while the server is down, within the bound, and recovers by itself', async () => {
       expect((await call(api.url, 'GET', '/v1/documents', { token })).status).toBe(200);
 
-      cluster.stopImmediate();
+      await cluster.kill();
 
       const checks: [string, () => Promise<Reply>][] = [
         ['document list (read)', () => call(api.url, 'GET', '/v1/documents', { token })],
@@ -114,7 +113,7 @@ describe('PostgreSQL outage (e2e, a real server killed and restarted)', () => {
       expect(ready.body.checks.database).toBe('down');
       expect((await call(api.url, 'GET', '/health/live')).status).toBe(200);
 
-      cluster.start();
+      await cluster.start();
       const recoveredIn = await waitUntil(async () => (await call(api.url, 'GET', '/v1/documents', { token })).status === 200, 20_000, 'recovery');
       expect(recoveredIn).toBeLessThan(20_000);
       expect((await call(api.url, 'POST', '/v1/documents', { token, body: { title: 'after outage', body: 'b' } })).status).toBe(201);
@@ -139,11 +138,11 @@ describe('PostgreSQL outage (e2e, a real server killed and restarted)', () => {
     const api = await startApi(env);
     try {
       const { body } = await call(api.url, 'POST', '/v1/auth/login', { body: { email: 'alice@example.com', password: DEMO_PASSWORD } });
-      cluster.kill9();
+      await cluster.kill9();
       const res = await timed(() => call(api.url, 'GET', '/v1/documents', { token: body.accessToken }));
       expectUnavailable(res, 'read after SIGKILL');
       expect(res.ms).toBeLessThan(BOUND_MS);
-      cluster.start();
+      await cluster.start();
       await waitUntil(async () => (await call(api.url, 'GET', '/v1/documents', { token: body.accessToken })).status === 200, 20_000, 'recovery');
     } finally {
       await api.close();

@@ -19,7 +19,7 @@ import { AccessTokenService } from './tokens/access-token.service.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
 import { DENY_GRACE_MS, TOKEN_DENY_LIST, type TokenDenyList } from './tokens/token-deny-list.js';
 import { RevocationList } from './revocation/revocation-list.js';
-import { MemoryRevocationStore, REVOCATION_STORE } from './revocation/revocation-store.js';
+import { MemoryRevocationStore, REVOCATION_STORE, type RevocationStore } from './revocation/revocation-store.js';
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || value === '') throw new AuthError('ERR_AUTH_OPTIONS', `auth option "${name}" is required`);
@@ -27,6 +27,11 @@ function required<T>(value: T | undefined, name: string): T {
 }
 
 // Capped below the deny list's grace period, so a revoked token cannot outlive its entry.
+/** The access-token lifetime in seconds: the tokens' `exp` and how long a user-wide revocation must last. */
+function accessTokenTtlSeconds(o: AuthModuleOptions): number {
+  return parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"');
+}
+
 function tolerance(seconds = 5): number {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds * 1000 > DENY_GRACE_MS) {
     throw new AuthError('ERR_AUTH_OPTIONS', `auth option "clockToleranceSeconds" must be a whole number from 0 to ${DENY_GRACE_MS / 1000}`);
@@ -71,12 +76,12 @@ function tolerance(seconds = 5): number {
     {
       provide: RevocationList,
       inject: [AUTH_MODULE_OPTIONS, AUTH_CLOCK, REVOCATION_STORE],
-      useFactory: (o: AuthModuleOptions, clock: Clock, store: AuthModuleOptions['revocationStore']) =>
+      useFactory: (o: AuthModuleOptions, clock: Clock, store: RevocationStore) =>
         new RevocationList({
-          store: required(store, 'revocationStore'),
+          store,
           bus: o.revocationBus,
           clock,
-          accessTokenTtlMs: parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"') * 1000,
+          accessTokenTtlMs: accessTokenTtlSeconds(o) * 1000,
           syncIntervalMs: o.revocationSync?.intervalMs,
           resyncIntervalMs: o.revocationSync?.resyncIntervalMs,
           maxStalenessMs: o.revocationSync?.maxStalenessMs,
@@ -98,7 +103,7 @@ function tolerance(seconds = 5): number {
             issuer: required(o.issuer, 'issuer'),
             audience: required(o.audience, 'audience'),
             clientId: o.clientId ?? 'bastion',
-            ttlSeconds: parseDuration(o.accessTokenTtl ?? '15m', 'auth option "accessTokenTtl"'),
+            ttlSeconds: accessTokenTtlSeconds(o),
             clockToleranceSeconds: tolerance(o.clockToleranceSeconds),
           },
           clock,

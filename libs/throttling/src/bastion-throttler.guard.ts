@@ -113,11 +113,6 @@ export class BastionThrottlerGuard extends ThrottlerGuard {
     await this.canActivate(context);
   }
 
-  /** Whether `req` is being counted as a failed authentication. */
-  protected isFailedAuthentication(req: object): boolean {
-    return this.failedRequests.has(req);
-  }
-
   /** Only HTTP requests are counted; websocket and microservice handlers pass untouched. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return context.getType() !== 'http';

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { ConfigError, flag, parseEnv, runtimeEnv } from '@bastion/config';
 import { z } from 'zod';
+import { msDuration } from './ms-duration';
 
 const duration = (fallback: string) =>
   z.string().regex(/^\d{1,6}[smhd]$/, { error: 'must be a number followed by s, m, h or d (e.g. 15m)' }).default(fallback);
@@ -11,16 +12,11 @@ const rate = (fallback: string) =>
     .regex(/^\d{1,6}\/\d{1,6}[smhd]$/, { error: 'must look like 5/15m (attempts per window)' })
     .default(fallback);
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 const millis = (fallback: string, min: number, max: number) =>
   z
     .string()
     .default(fallback)
-    .refine((v) => /^\d{1,6}(ms|s|m)$/.test(v), { error: 'must be a duration such as 1s, 500ms or 2m' })
-    .transform((v) => {
-      const [, n, unit] = /^(\d{1,6})(ms|s|m)$/.exec(v) as RegExpExecArray;
-      return Number(n) * (UNIT_MS[unit as string] as number);
-    })
+    .pipe(msDuration('must be a duration such as 1s, 500ms or 2m'))
     .refine((ms) => ms >= min && ms <= max, { error: `must be from ${min} ms to ${max / 1000} s` });
 
 const signingKeys = z.string().refine(

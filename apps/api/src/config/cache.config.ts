@@ -1,8 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { databaseEnv, parseEnv, redisEnv } from '@bastion/config';
-import { z } from 'zod';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+import { msDuration } from './ms-duration';
 
 /**
  * The short caches of authentication: API-key records and the users that
@@ -14,13 +12,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 export const cacheConfig = registerAs('cache', () => {
   const env = parseEnv(
     databaseEnv.pick({ DATABASE_URL: true }).extend(redisEnv.shape).extend({
-      AUTH_CACHE_TTL: z
-        .string()
-        .regex(/^(\d{1,6})(ms|s|m)$/, { error: 'must be a duration such as 30s, 500ms or 0s (off)' })
-        .transform((v) => {
-          const [, n, unit] = /^(\d{1,6})(ms|s|m)$/.exec(v) as RegExpExecArray;
-          return Number(n) * (UNIT_MS[unit as string] as number);
-        })
+      AUTH_CACHE_TTL: msDuration('must be a duration such as 30s, 500ms or 0s (off)')
         .refine((ms) => ms <= 10 * 60_000, { error: 'must be at most 10m' })
         .optional(),
     }),

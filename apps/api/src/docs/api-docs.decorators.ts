@@ -38,10 +38,13 @@ const problem = (status: number, description: string, headers?: Record<string, {
     content: { 'application/problem+json': { schema: { $ref: `#/components/schemas/${PROBLEM_SCHEMA}` } } },
   });
 
+/** `Retry-After`, on every 429 and 503 (RFC 9110 §10.2.3). */
+const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } } };
+
 const RATE_LIMIT_HEADERS = {
   RateLimit: { description: 'IETF RateLimit fields of the policy that applies: `"api";r=0;t=42`', schema: { type: 'string' as const } },
   'RateLimit-Policy': { description: 'The policy: `"api";q=300;w=60`', schema: { type: 'string' as const } },
-  'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } },
+  ...RETRY_AFTER_HEADER,
 };
 
 /** The 429 every rate-limited route may answer. */
@@ -52,9 +55,7 @@ export const RateLimitedResponse = () => problem(429, 'Too many requests (`ERR_R
  * the audit trail is saturated; both carry `Retry-After` (RFC 9110 §15.6.4).
  */
 export const UnavailableResponse = () =>
-  problem(503, 'Temporarily unavailable: the database cannot answer (`ERR_DATABASE_UNAVAILABLE`), or writes are paused while security events are written (`ERR_AUDIT_BACKLOG`); retry after `Retry-After` seconds.', {
-    'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } },
-  });
+  problem(503, 'Temporarily unavailable: the database cannot answer (`ERR_DATABASE_UNAVAILABLE`), or writes are paused while security events are written (`ERR_AUDIT_BACKLOG`); retry after `Retry-After` seconds.', RETRY_AFTER_HEADER);
 
 /** Problem responses by status, for routes to declare the errors they answer besides the common ones. */
 export const ProblemResponse = (status: 400 | 403 | 404 | 409 | 413 | 503, description: string) => problem(status, description);
@@ -95,9 +96,7 @@ export function Secured(...methods: [AuthMethod, ...AuthMethod[]]): ClassDecorat
 export function Authorized(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseGuards(PoliciesGuard),
-    problem(503, 'The authorization policies are not loaded on this instance yet (`ERR_AUTHZ_UNAVAILABLE`; the database was unavailable when it started); retry after `Retry-After` seconds. Never a denial.', {
-      'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' as const } },
-    }),
+    problem(503, 'The authorization policies are not loaded on this instance yet (`ERR_AUTHZ_UNAVAILABLE`; the database was unavailable when it started); retry after `Retry-After` seconds. Never a denial.', RETRY_AFTER_HEADER),
   ) as ClassDecorator & MethodDecorator;
 }
 

@@ -1,6 +1,5 @@
 import { type ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { databaseProblem } from '@bastion/database';
 import { FieldEncryptionError } from '@bastion/field-encryption';
 import { Metrics } from '@bastion/observability';
 import { ProblemDetailsFilter, ProblemException } from '@bastion/problem-details';
@@ -21,7 +20,7 @@ export class FieldIntegrityFilter extends ProblemDetailsFilter {
   private readonly failures;
 
   constructor(adapterHost: HttpAdapterHost, metrics: Metrics) {
-    super(adapterHost, { mappers: [(error) => databaseProblem(error)] });
+    super(adapterHost);
     this.failures = metrics.counter('field_integrity_failures_total', 'Encrypted values that failed to decrypt or query, by code', ['code']);
   }
 

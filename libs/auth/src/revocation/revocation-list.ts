@@ -313,9 +313,9 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   }
 
   private assertFresh(): void {
-    if (this.options.failOpen) return;
+    if (this.isFresh()) return;
     const age = this.options.clock.now() - this.lastSyncAt;
-    if (age > this.maxStalenessMs) throw new Error(`revocations not read for ${Number.isFinite(age) ? `${Math.round(age / 1000)} s` : 'ever'}`);
+    throw new Error(`revocations not read for ${Number.isFinite(age) ? `${Math.round(age / 1000)} s` : 'ever'}`);
   }
 
   private sweep(now: number): void {
