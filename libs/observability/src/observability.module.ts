@@ -1,6 +1,18 @@
-import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleInit,
+  type Provider,
+  RequestMethod,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
 import { AlertEngine } from './alert-engine.js';
 import { LogAlertSink } from './log-alert.sink.js';
 import { MetricsController } from './metrics.controller.js';
@@ -14,7 +26,10 @@ import {
 } from './observability.module-definition.js';
 import { type ResolvedObservabilityOptions, validateObservabilityOptions } from './options.js';
 import { installRequestContext } from './request-context.js';
-import { toLoggerParams } from './request-logging.js';
+import { createRequestLogger, createRootLogger, toLoggerParams } from './request-logging.js';
+
+/** The root pino logger of the module (the one nestjs-pino's `Logger` and the request log write to). */
+export const ROOT_LOGGER = 'BASTION:OBSERVABILITY_ROOT_LOGGER';
 
 // Holds the validated options so that both this module and nestjs-pino's LoggerModule (a
 // separate global module that sees only what it imports) can inject them.
@@ -88,7 +103,20 @@ const alertEngineProvider: Provider = {
  * })
  */
 @Module({})
-export class ObservabilityModule extends ObservabilityConfigurableModule {
+export class ObservabilityModule extends ObservabilityConfigurableModule implements NestModule {
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly root: PinoInstance,
+    private readonly pinoLogger: PinoLogger,
+  ) {
+    super();
+  }
+
+  /** The request log on every route (as nestjs-pino's own middleware would be, in Nest 11's path syntax). */
+  configure(consumer: MiddlewareConsumer): void {
+    const bind = (next: () => void, bindings: { reqId: string | number }) => this.pinoLogger.runInContext(next, { bindings });
+    consumer.apply(createRequestLogger(this.root, bind)).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+
   static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
     return wire(super.forRoot(options));
   }
@@ -105,11 +133,12 @@ function wire(base: DynamicModule): DynamicModule {
     providers: [
       ...(base.providers ?? []),
       { provide: OBSERVABILITY_OPTIONS, inject: [RAW_OBSERVABILITY_OPTIONS], useFactory: validateObservabilityOptions },
+      { provide: ROOT_LOGGER, inject: [OBSERVABILITY_OPTIONS], useFactory: createRootLogger },
     ],
-    exports: [OBSERVABILITY_OPTIONS],
+    exports: [OBSERVABILITY_OPTIONS, ROOT_LOGGER],
   };
   // The same object in both import lists: Nest makes one module of it, so validation runs once.
-  const logger = LoggerModule.forRootAsync({ imports: [options], inject: [OBSERVABILITY_OPTIONS], useFactory: toLoggerParams });
+  const logger = LoggerModule.forRootAsync({ imports: [options], inject: [ROOT_LOGGER], useFactory: toLoggerParams });
   return {
     module: base.module,
     global: base.global,

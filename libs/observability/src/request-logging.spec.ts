@@ -1,18 +1,17 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { pinoHttp } from 'pino-http';
 import { validateObservabilityOptions } from './options.js';
-import { createRootLogger, pathOnly, requestLoggingOptions } from './request-logging.js';
+import { createRequestLogger, createRootLogger, pathOnly } from './request-logging.js';
 
 interface LogLine {
   level: string;
   msg: string;
   reqId: string;
-  req: { url: string; headers: Record<string, string> };
+  req: { url: string; userAgent?: string; headers?: unknown };
   res: { statusCode: number };
 }
 
-// The pino-http middleware exactly as the module builds it, driven with requests made here:
+// The request-log middleware exactly as the module builds it, driven with requests made here:
 // Node's HTTP parser refuses CR/LF in a header value (400), but a lenient parser, an HTTP/2 hop
 // or a proxy could still deliver one, and the log must not depend on the parser.
 function harness(extra: { redactPaths?: string[]; logFormat?: 'json' | 'pretty' } = {}) {
@@ -23,8 +22,8 @@ function harness(extra: { redactPaths?: string[]; logFormat?: 'json' | 'pretty' 
     logStream: { write: (line: string) => void chunks.push(line) },
     ...extra,
   });
-  const middleware = pinoHttp(requestLoggingOptions(createRootLogger(options)));
-  function exchange(init: { url: string; headers?: Record<string, string>; id?: string; status?: number }) {
+  const middleware = createRequestLogger(createRootLogger(options), (next) => next());
+  function exchange(init: { url: string; headers?: Record<string, string>; id?: string; status?: number; responseHeaders?: Record<string, string> }) {
     const req = new IncomingMessage(new Socket());
     req.method = 'GET';
     req.url = init.url;
@@ -33,7 +32,7 @@ function harness(extra: { redactPaths?: string[]; logFormat?: 'json' | 'pretty' 
     const res = new ServerResponse(req);
     middleware(req, res, () => undefined);
     // pino reports the status once the head is written, as on a real response.
-    res.writeHead(init.status ?? 200);
+    res.writeHead(init.status ?? 200, init.responseHeaders);
     res.end();
     // No socket here to flush to, so 'finish' is emitted by hand.
     res.emit('finish');
@@ -50,7 +49,7 @@ describe('request logging', () => {
     expect(chunks).toHaveLength(1);
     expect(chunks[0]?.indexOf('\n')).toBe((chunks[0]?.length ?? 0) - 1);
     expect(chunks[0]).toContain('\\r\\n{\\"level\\":\\"fatal\\"');
-    expect(lines()[0]).toMatchObject({ reqId: 'req-crlf-0001', msg: 'request completed', req: { headers: { 'user-agent': forged } } });
+    expect(lines()[0]).toMatchObject({ reqId: 'req-crlf-0001', msg: 'request completed', req: { userAgent: forged } });
   });
 
   it("reuses the adapter's request id, and makes one (sent back as X-Request-Id) when there is none", () => {
@@ -71,11 +70,34 @@ describe('request logging', () => {
     expect(pathOnly('/a#b?c')).toBe('/a');
   });
 
-  it("censors the defaults and the app's extra paths", () => {
-    const { chunks, exchange, lines } = harness({ redactPaths: ['req.headers["x-session"]'] });
-    exchange({ url: '/', id: 'req-redact-01', headers: { 'x-session': 'session-secret-1', 'proxy-authorization': 'Basic cHJveHk6c2VjcmV0' } });
-    expect(lines()[0]?.req.headers).toMatchObject({ 'x-session': '[REDACTED]', 'proxy-authorization': '[REDACTED]' });
-    expect(chunks.join('')).not.toContain('session-secret-1');
+  it('logs no request or response header but the user agent: credentials and cookies never reach a line', () => {
+    const { chunks, exchange, lines } = harness();
+    const headers = { authorization: 'Bearer header-secret-1', cookie: 'sid=cookie-secret-2', 'x-api-key': 'key-secret-3', 'user-agent': 'curl/8' };
+    exchange({ url: '/', id: 'req-headers-01', headers, responseHeaders: { 'set-cookie': 'sid=cookie-secret-4' } });
+    expect(lines()[0]?.req).toEqual({ id: 'req-headers-01', method: 'GET', url: '/', userAgent: 'curl/8' });
+    for (const secret of ['header-secret-1', 'cookie-secret-2', 'key-secret-3', 'cookie-secret-4']) expect(chunks.join('')).not.toContain(secret);
+  });
+
+  it("censors the app's extra paths too", () => {
+    const chunks: string[] = [];
+    const root = createRootLogger(
+      validateObservabilityOptions({ service: 'extra-spec', logLevel: 'info', logStream: { write: (line: string) => void chunks.push(line) }, redactPaths: ['session.id'] }),
+    );
+    root.info({ session: { id: 'session-secret-1', user: 'u1' } }, 'session');
+    expect(JSON.parse(chunks[0] ?? '{}')).toMatchObject({ session: { id: '[REDACTED]', user: 'u1' } });
+  });
+
+  it("censors a child logger's bindings one level down, and never changes the caller's objects", () => {
+    const chunks: string[] = [];
+    const root = createRootLogger(validateObservabilityOptions({ service: 'child-spec', logLevel: 'info', logStream: { write: (line: string) => void chunks.push(line) } }));
+    const bindings = { token: 't0', client: { clientSecret: 't1', name: 'demo' } };
+    const logged = { dto: { password: 't2', email: 'a@b.c' } };
+    root.child(bindings).child({ ctx: 'x' }).info(logged, 'bound');
+    const line = chunks.join('');
+    for (const secret of ['t0', 't1', 't2']) expect(line).not.toContain(`"${secret}"`);
+    expect(JSON.parse(line)).toMatchObject({ client: { name: 'demo', clientSecret: '[REDACTED]' }, dto: { email: 'a@b.c', password: '[REDACTED]' } });
+    expect(bindings.client.clientSecret).toBe('t1');
+    expect(logged.dto.password).toBe('t2');
   });
 
   it('logs by status: 5xx as error, 4xx as warn, the rest as info', () => {

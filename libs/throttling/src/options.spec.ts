@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
-import { getOptionsToken, getStorageToken, ThrottlerStorageService, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { type ThrottlingModuleOptions, validateThrottlingOptions } from './options.js';
 import { ThrottlingModule } from './throttling.module.js';
 import { THROTTLING_MODULE_OPTIONS } from './throttling.module-definition.js';
@@ -24,6 +25,7 @@ describe('throttling options', () => {
   it('fills in the defaults', () => {
     expect(validateThrottlingOptions({ throttlers: [api] })).toEqual({
       throttlers: [{ ...api, blockDuration: 60_000 }],
+      storage: expect.any(MemoryThrottlerStorage),
       failClosed: [],
     });
   });
@@ -76,7 +78,7 @@ describe('ThrottlingModule', () => {
       throttlers: [{ ...api, blockDuration: 60_000 }],
       setHeaders: false,
     });
-    expect(moduleRef.get(getStorageToken())).toBeInstanceOf(ThrottlerStorageService);
+    expect(moduleRef.get(getStorageToken())).toBeInstanceOf(MemoryThrottlerStorage);
     await moduleRef.close();
   });
 

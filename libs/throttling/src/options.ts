@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { optionsError } from './errors.js';
 
 /** One named limit: `limit` requests per `ttl` milliseconds for each tracker (client). */
@@ -22,8 +23,8 @@ export interface ThrottlingModuleOptions {
   /** The limits; every request that is not skipped counts against each of them. At least one. */
   throttlers: ThrottlerPolicy[];
   /**
-   * Where counters live. Default: throttler's in-memory `ThrottlerStorageService` (one instance
-   * only); `RedisThrottlerStorage` for several instances.
+   * Where counters live. Default: a new `MemoryThrottlerStorage` (one instance only, O(1) per hit);
+   * `RedisThrottlerStorage` for several instances.
    */
   storage?: ThrottlerStorage;
   /**
@@ -45,7 +46,7 @@ export interface ThrottlingModuleOptions {
 /** {@link ThrottlingModuleOptions} after validation, with the defaults filled in. */
 export interface ResolvedThrottlingOptions {
   throttlers: Required<ThrottlerPolicy>[];
-  storage?: ThrottlerStorage;
+  storage: ThrottlerStorage;
   failClosed: readonly string[];
   skipIf?: (context: ExecutionContext) => boolean;
   failedAuthentication?: string;
@@ -110,7 +111,7 @@ export function validateThrottlingOptions(options: ThrottlingModuleOptions): Res
 
   return {
     throttlers,
-    ...(options.storage ? { storage: options.storage } : {}),
+    storage: options.storage ?? new MemoryThrottlerStorage(),
     failClosed: Object.freeze([...failClosed]),
     ...(options.skipIf ? { skipIf: options.skipIf } : {}),
     ...(options.failedAuthentication ? { failedAuthentication: options.failedAuthentication } : {}),
@@ -121,7 +122,6 @@ export function validateThrottlingOptions(options: ThrottlingModuleOptions): Res
 export function toThrottlerModuleOptions(resolved: ResolvedThrottlingOptions): ThrottlerModuleOptions {
   return {
     throttlers: resolved.throttlers.map((t) => ({ ...t })),
-    // Undefined: ThrottlerModule creates its in-memory ThrottlerStorageService.
     storage: resolved.storage,
     skipIf: resolved.skipIf,
     // No X-RateLimit-*: BastionThrottlerGuard writes the IETF RateLimit fields instead.

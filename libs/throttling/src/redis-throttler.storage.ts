@@ -67,7 +67,7 @@ end
 return {hits, window, 0, 0}
 `.trim();
 // Blocked hits are not counted, and a new window starts when the block ends: the same rules as
-// throttler's in-memory ThrottlerStorageService, so both storages answer alike.
+// MemoryThrottlerStorage, so both storages answer alike.
 
 const INCREMENT_SHA = createHash('sha1').update(INCREMENT).digest('hex');
 

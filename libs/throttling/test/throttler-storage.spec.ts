@@ -1,11 +1,12 @@
-// The two storages against the same expectations: throttler's in-memory ThrottlerStorageService
+// The two storages against the same expectations: MemoryThrottlerStorage
 // always, and RedisThrottlerStorage when REDIS_URL is set (e.g. REDIS_URL=redis://127.0.0.1:6379/12;
 // the spec flushes that database). This file lives outside src/ because it reads the environment,
 // which lib code never does (scripts/check-lib-imports.js).
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryThrottlerStorage } from '../src/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from '../src/redis-throttler.storage.js';
 
 interface Opened {
@@ -31,14 +32,14 @@ const memory: Backend = {
   // One process: its instances share one store. A key prefix means nothing in memory; each store
   // is separate anyway.
   async open() {
-    const storage = new ThrottlerStorageService();
+    const storage = new MemoryThrottlerStorage();
     return {
       instances: [storage, storage],
-      storedKeys: async () => [...storage.storage.keys()],
+      storedKeys: async () => storage.keys(),
       close: async () => storage.onApplicationShutdown(),
     };
   },
-  layout: (_prefix, key) => [key],
+  layout: (_prefix, key, name) => [`${key}:${name}`],
 };
 
 function redis(url: string): Backend {
