@@ -29,6 +29,12 @@ export interface AuthModuleOptions {
   refreshFamilyTtl?: string;
   /** Leeway for clock differences, seconds. Default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * Verified access tokens remembered by their exact text, so that a token seen again skips the
+   * signature check; still refused at `exp`, when its key leaves the ring, and when revoked.
+   * Default 10,000; 0 turns it off.
+   */
+  verifiedTokenCacheSize?: number;
   /** Signing and verification keys (e.g. a `FileKeyRing` or `KeyRing.fromKeys`). */
   keyProvider: JwtKeyProvider;
   /**

@@ -105,6 +105,7 @@ function tolerance(seconds = 5): number {
             clientId: o.clientId ?? 'bastion',
             ttlSeconds: accessTokenTtlSeconds(o),
             clockToleranceSeconds: tolerance(o.clockToleranceSeconds),
+            ...(o.verifiedTokenCacheSize !== undefined ? { verifiedCacheSize: o.verifiedTokenCacheSize } : {}),
           },
           clock,
         ),

@@ -17,6 +17,22 @@ export interface AccessTokenSettings {
   clientId: string;
   /** Leeway for `exp`/`nbf`/`iat` between machines, seconds. */
   clockToleranceSeconds: number;
+  /**
+   * How many verified tokens to remember (exact token text → its checked claims), so that a token
+   * seen again skips the ES256 signature check (≈ 150–200 µs of CPU). Default 10,000; 0 turns it
+   * off. A remembered token is still refused once it expires or once its key leaves the key ring,
+   * and revocation is checked on every request by the callers, as before.
+   */
+  verifiedCacheSize?: number;
+}
+
+/** Default of {@link AccessTokenSettings.verifiedCacheSize}. */
+export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
+
+interface Remembered {
+  verified: VerifiedAccessToken;
+  /** The key that verified it: the entry holds only while the provider still gives this key for the kid. */
+  key: KeyObject;
 }
 
 /** What goes into a new access token besides the registered claims. */
@@ -52,11 +68,21 @@ const REGISTERED = new Set(['iss', 'aud', 'sub', 'exp', 'nbf', 'iat', 'jti', 'sc
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT best current practices)
  */
 export class AccessTokenService {
+  // Insertion-ordered: when full, the oldest entry goes (tokens are short-lived; recency would cost
+  // a delete and a set per hit for little gain).
+  private readonly verified = new Map<string, Remembered>();
+  private readonly cacheSize: number;
+
   constructor(
     private readonly keys: JwtKeyProvider,
     private readonly settings: AccessTokenSettings,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.cacheSize = settings.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
+    if (!Number.isSafeInteger(this.cacheSize) || this.cacheSize < 0) {
+      throw new AuthError('ERR_AUTH_OPTIONS', 'verifiedCacheSize must be a whole number >= 0');
+    }
+  }
 
   get ttlSeconds(): number {
     return this.settings.ttlSeconds;
@@ -82,10 +108,35 @@ export class AccessTokenService {
     return { token, jti, expiresAt: exp * 1000, expiresIn: this.settings.ttlSeconds };
   }
 
-  /** Verifies `token`; throws {@link AuthError} `ERR_AUTH_TOKEN_EXPIRED` or `ERR_AUTH_TOKEN_INVALID`. */
+  /**
+   * Verifies `token`; throws {@link AuthError} `ERR_AUTH_TOKEN_EXPIRED` or `ERR_AUTH_TOKEN_INVALID`.
+   * A token verified before (the same text) is answered from memory after two checks that the
+   * signature check cannot have changed its mind about: it has not expired since, and its `kid`
+   * still names the same key in the provider (a key removed from the ring, or replaced, sends the
+   * token through the full check again).
+   */
   async verify(token: string): Promise<VerifiedAccessToken> {
+    const remembered = this.cacheSize > 0 ? this.verified.get(token) : undefined;
+    if (remembered) {
+      const nowSeconds = this.clock.now() / 1000;
+      const { payload, header } = remembered.verified;
+      if (payload.exp > nowSeconds - this.settings.clockToleranceSeconds && (await this.keys.verificationKey(header.kid as string)) === remembered.key) {
+        return remembered.verified;
+      }
+      this.verified.delete(token);
+    }
+    let key: KeyObject | undefined;
+    const verified = await this.verifyFully(token, async (header) => (key = await this.keyFor(header)));
+    if (this.cacheSize > 0 && key) {
+      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { verified, key });
+    }
+    return verified;
+  }
+
+  private async verifyFully(token: string, keyFor: (header: JWTHeaderParameters) => Promise<KeyObject>): Promise<VerifiedAccessToken> {
     try {
-      const result = await jwtVerify(token, (header) => this.keyFor(header), {
+      const result = await jwtVerify(token, keyFor, {
         // RFC 8725 §3.1: an allowlist of one; `none` and HS* can never match.
         algorithms: [ACCESS_TOKEN_ALG],
         // RFC 9068 §4: reject tokens of another type (e.g. an ID token or a refresh JWT).
