@@ -568,7 +568,7 @@ async function main(): Promise<void> {
     const verdict = (ok?: boolean) => (ok === undefined ? '' : ok ? 'met' : 'missed');
     for (const r of ratios) {
       const result = r.ok === undefined ? '' : r.cpuOk === undefined ? verdict(r.ok) : `${verdict(r.ok)}, ${verdict(r.cpuOk)}`;
-      console.log(`${pad(r.name, 78)} ${lpad(fmt(r.value, 2), 6)} ${lpad(fmt(r.cpu ?? NaN, 2), 6)}   ${pad(r.target ?? '', 7)} ${result}${r.note ? `  (${r.note})` : ''}`);
+      console.log(`${pad(r.name, 78)} ${lpad(fmt(r.value, r.cpu === undefined ? 1 : 2), 6)} ${lpad(fmt(r.cpu ?? NaN, 2), 6)}   ${pad(r.target ?? '', 7)} ${result}${r.note ? `  (${r.note})` : ''}`);
     }
     console.log(`\nargon2id per login: hash ${fmt(argon2.hashMs, 1)} ms, verify ${fmt(argon2.verifyMs, 1)} ms`);
     if (Number.isNaN(startup.freshMs)) console.log('npm start to ready: skipped (BENCH_STARTUP=0)');
