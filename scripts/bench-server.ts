@@ -1,7 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, type INestApplication, Module, Request, UseGuards } from '@nestjs/common';
 import { AbstractHttpAdapter, NestFactory } from '@nestjs/core';
+import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUDIT_MODULE_OPTIONS, type AuditStore, AuditTrail, type ResolvedAuditOptions } from '@bastion/audit';
 import { applyMigrations, type DatabaseConnection, PrismaClient } from '@bastion/database';
 import { createApiApp } from '../apps/api/src/bootstrap';
@@ -10,12 +14,19 @@ import { MIGRATIONS_DIR, openConfiguredDatabase } from './database';
 
 // One server of `npm run bench`, forked by scripts/bench.ts with an IPC
 // channel: BENCH_SERVER is `raw` (node:http), `bare` (Nest with one route,
-// nothing else) or `api` (the whole demo API, configured by the environment
-// like `npm run start:api`). It tells the parent its port, and answers the
-// parent's questions (peak RSS, audit buffer depth) and commands (block the
-// audit store, stop) over IPC. Loopback only.
+// nothing else), `textbook` (the JWT route of the Nest docs, see below) or
+// `api` (the whole demo API, configured by the environment like
+// `npm run start:api`). It tells the parent its port, and answers the
+// parent's questions (peak RSS, CPU time, audit buffer depth) and commands
+// (block the audit store, start and stop the CPU profiler, stop) over IPC.
+// Loopback only.
 
-type Command = { id: number; cmd: 'rss' | 'cpu' | 'audit-block' | 'audit-release' | 'audit-depth' | 'stop' };
+type Command = {
+  id: number;
+  cmd: 'rss' | 'cpu' | 'thread-cpu' | 'audit-block' | 'audit-release' | 'audit-depth' | 'profile-start' | 'profile-stop' | 'stop';
+  /** profile-start: the sampling interval in µs; profile-stop: the .cpuprofile file to write. */
+  arg?: string | number;
+};
 
 @Controller('health')
 class BareController {
@@ -28,6 +39,40 @@ class BareController {
 @Module({ controllers: [BareController] })
 class BareModule {}
 
+// The textbook JWT server: the peer issue 15 measures the API against. Written as the
+// Nest docs' "Implementing Passport JWT" and the common boilerplates write it:
+// @nestjs/passport + passport-jwt, a bearer token checked against one public key, the
+// payload mapped to a user object, no database, no logging. The bench makes the ES256
+// key pair, passes the public key in BENCH_TEXTBOOK_PUBLIC_KEY and signs the token
+// (scripts/bench-peers.ts).
+@Injectable()
+class JwtStrategy extends PassportStrategy(Strategy) {
+  constructor() {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      ignoreExpiration: false,
+      secretOrKey: process.env.BENCH_TEXTBOOK_PUBLIC_KEY ?? '',
+      algorithms: ['ES256'],
+    });
+  }
+
+  validate(payload: { sub: string; tid?: string; role?: string; scope?: string }) {
+    return { userId: payload.sub, tenantId: payload.tid, role: payload.role, scope: payload.scope };
+  }
+}
+
+@Controller()
+class TextbookController {
+  @UseGuards(AuthGuard('jwt'))
+  @Get('me')
+  me(@Request() req: { user: unknown }) {
+    return req.user;
+  }
+}
+
+@Module({ imports: [PassportModule], controllers: [TextbookController], providers: [JwtStrategy] })
+class TextbookModule {}
+
 async function startRaw(): Promise<Server> {
   const body = JSON.stringify({ status: 'ok' });
   const server = createServer((req, res) => {
@@ -38,9 +83,9 @@ async function startRaw(): Promise<Server> {
   return server;
 }
 
-async function startBare(): Promise<INestApplication> {
+async function startNest(module: typeof BareModule | typeof TextbookModule): Promise<INestApplication> {
   const adapter = process.env.HTTP_ADAPTER === 'express' ? new (await import('@nestjs/platform-express')).ExpressAdapter() : new (await import('@nestjs/platform-fastify')).FastifyAdapter();
-  const app = await NestFactory.create<INestApplication>(BareModule, adapter as unknown as AbstractHttpAdapter, { logger: false });
+  const app = await NestFactory.create<INestApplication>(module, adapter as unknown as AbstractHttpAdapter, { logger: false });
   await app.listen(0, '127.0.0.1');
   return app;
 }
@@ -94,6 +139,31 @@ async function startApi(): Promise<{ app: INestApplication; db?: DatabaseConnect
   return { app, db, gated };
 }
 
+/**
+ * The V8 CPU profiler of this process, driven over IPC (`npm run bench:profile`):
+ * started after start-up, migrations, seeding and warm-up, so that the profile
+ * holds the load window only.
+ */
+const profiler = {
+  session: undefined as Session | undefined,
+  async start(intervalUs: number): Promise<void> {
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
+    await session.post('Profiler.start');
+    this.session = session;
+  },
+  async stop(file: string): Promise<void> {
+    const session = this.session;
+    if (!session) throw new Error('profile-stop without profile-start');
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    this.session = undefined;
+    writeFileSync(file, JSON.stringify(profile));
+  },
+};
+
 async function main(): Promise<void> {
   const kind = process.env.BENCH_SERVER;
   let port: number;
@@ -103,8 +173,9 @@ async function main(): Promise<void> {
     const server = await startRaw();
     port = (server.address() as AddressInfo).port;
     stop = () => new Promise((resolve) => server.close(() => resolve()));
-  } else if (kind === 'bare') {
-    const app = await startBare();
+  } else if (kind === 'bare' || kind === 'textbook') {
+    if (kind === 'textbook' && !process.env.BENCH_TEXTBOOK_PUBLIC_KEY) throw new Error('BENCH_TEXTBOOK_PUBLIC_KEY must hold the ES256 public key (PEM)');
+    const app = await startNest(kind === 'bare' ? BareModule : TextbookModule);
     port = (app.getHttpServer().address() as AddressInfo).port;
     stop = () => app.close();
   } else if (kind === 'api') {
@@ -117,7 +188,7 @@ async function main(): Promise<void> {
       await started.db?.close();
     };
   } else {
-    throw new Error(`BENCH_SERVER must be raw, bare or api (got ${kind})`);
+    throw new Error(`BENCH_SERVER must be raw, bare, textbook or api (got ${kind})`);
   }
 
   process.on('message', (message: Command) => {
@@ -131,6 +202,15 @@ async function main(): Promise<void> {
         const { user, system } = process.cpuUsage();
         return reply(user + system);
       }
+      case 'thread-cpu': {
+        // This (the main, JavaScript) thread only: what a CPU profile's samples divide.
+        const { user, system } = process.threadCpuUsage();
+        return reply(user + system);
+      }
+      case 'profile-start':
+        return void profiler.start(Number(message.arg ?? 500)).then(() => reply(true), (e: unknown) => reply({ error: String(e) }));
+      case 'profile-stop':
+        return void profiler.stop(String(message.arg)).then(() => reply(true), (e: unknown) => reply({ error: String(e) }));
       case 'audit-block':
         api?.gated.block();
         return reply(true);
