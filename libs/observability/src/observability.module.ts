@@ -11,6 +11,7 @@ import {
   RequestMethod,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { AlertEngine } from './alert-engine.js';
@@ -26,7 +27,31 @@ import {
 } from './observability.module-definition.js';
 import { type ResolvedObservabilityOptions, validateObservabilityOptions } from './options.js';
 import { installRequestContext } from './request-context.js';
-import { createRequestLogger, createRootLogger, toLoggerParams } from './request-logging.js';
+import { type BindRequestContext, createRequestLogger, createRootLogger, toLoggerParams } from './request-logging.js';
+
+/** Runs the rest of the request with `reqId` bound to nestjs-pino's context (`PinoLogger`, Nest's `Logger`). */
+function bindRequestContext(pinoLogger: PinoLogger): BindRequestContext {
+  return (next, bindings) => pinoLogger.runInContext(next, { bindings });
+}
+
+interface FastifyOnRequest {
+  addHook(
+    name: 'onRequest',
+    hook: (request: { id: string; ip: string; raw: IncomingMessage & { id?: unknown; ip?: unknown } }, reply: { raw: ServerResponse }, done: () => void) => void,
+  ): unknown;
+}
+
+/**
+ * The request log as a Fastify `onRequest` hook on the raw request and response, with Fastify's
+ * request id and client address copied over as @fastify/middie would.
+ */
+function installFastifyRequestLog(fastify: FastifyOnRequest, logRequest: ReturnType<typeof createRequestLogger>): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    request.raw.id = request.id;
+    request.raw.ip = request.ip;
+    logRequest(request.raw, reply.raw, done);
+  });
+}
 
 /** The root pino logger of the module (the one nestjs-pino's `Logger` and the request log write to). */
 export const ROOT_LOGGER = 'BASTION:OBSERVABILITY_ROOT_LOGGER';
@@ -44,7 +69,11 @@ class ObservabilityOptionsModule {}
  */
 @Injectable()
 class RequestContextInstaller implements OnModuleInit {
-  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(ROOT_LOGGER) private readonly root: PinoInstance,
+    private readonly pinoLogger: PinoLogger,
+  ) {}
 
   onModuleInit(): void {
     // Undefined in an application context without HTTP.
@@ -52,6 +81,7 @@ class RequestContextInstaller implements OnModuleInit {
     if (!adapter) return;
     try {
       installRequestContext(adapter);
+      if (adapter.getType() === 'fastify') installFastifyRequestLog(adapter.getInstance() as FastifyOnRequest, createRequestLogger(this.root, bindRequestContext(this.pinoLogger)));
     } catch (error) {
       new Logger('Observability').warn(
         `request logs and metrics may lack principal and route: ${error instanceof Error ? error.message : String(error)}`,
@@ -107,14 +137,19 @@ export class ObservabilityModule extends ObservabilityConfigurableModule impleme
   constructor(
     @Inject(ROOT_LOGGER) private readonly root: PinoInstance,
     private readonly pinoLogger: PinoLogger,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
     super();
   }
 
-  /** The request log on every route (as nestjs-pino's own middleware would be, in Nest 11's path syntax). */
+  /**
+   * The request log. On Express, a Nest middleware on every route (as nestjs-pino's own would be,
+   * in Nest 11's path syntax). On Fastify, an `onRequest` hook instead (RequestContextInstaller):
+   * a Nest middleware there runs through @fastify/middie, which cost more than the log line.
+   */
   configure(consumer: MiddlewareConsumer): void {
-    const bind = (next: () => void, bindings: { reqId: string | number }) => this.pinoLogger.runInContext(next, { bindings });
-    consumer.apply(createRequestLogger(this.root, bind)).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+    if (this.adapterHost.httpAdapter?.getType() === 'fastify') return;
+    consumer.apply(createRequestLogger(this.root, bindRequestContext(this.pinoLogger))).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
