@@ -10,11 +10,19 @@ import { RevocationList } from './revocation/revocation-list.js';
 import { API_KEY_HEADER, ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { ExternalJwtStrategy } from './strategies/external-jwt.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { AccessTokenService } from './tokens/access-token.service.js';
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
   query?: Record<string, unknown>;
   user?: AuthPrincipal;
+}
+
+/** A route's authentication requirements, from its decorators. */
+interface RouteAuth {
+  public: boolean;
+  methods: AuthMethod[];
+  scopes: string[];
 }
 
 const DEFAULT_REFUSED_QUERY = ['api_key', 'apikey', 'apiKey', 'x-api-key', 'access_token'];
@@ -76,6 +84,7 @@ export class AuthenticationGuard implements CanActivate {
     apiKey: ApiKeyStrategy,
     external: ExternalJwtStrategy,
     private readonly revocations: RevocationList,
+    private readonly tokens: AccessTokenService,
   ) {
     this.strategies = { jwt: jwt as unknown as Strategy, 'api-key': apiKey as unknown as Strategy, oidc: external as unknown as Strategy };
     this.ownIssuer = options.issuer;
@@ -86,10 +95,10 @@ export class AuthenticationGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const route = this.routeOf(context);
+    if (route.public) return true;
     try {
-      return await this.authenticate(context, targets);
+      return await this.authenticate(context, route);
     } catch (error) {
       if (error instanceof AuthError && !NOT_A_FAILURE.has(error.code)) await this.rejected(context, error);
       throw error;
@@ -108,8 +117,34 @@ export class AuthenticationGuard implements CanActivate {
     await this.onRejected?.(context, error);
   }
 
-  private async authenticate(context: ExecutionContext, targets: (ReturnType<ExecutionContext['getHandler']> | ReturnType<ExecutionContext['getClass']>)[]): Promise<boolean> {
-    const methods = this.reflector.getAllAndOverride<AuthMethod[]>(AUTH_METHODS_KEY, targets) ?? this.defaultMethods;
+  // What the decorators say of a route (`@Public()`, `@Auth()`, `@Scopes()`), read once per handler
+  // and class: they cannot change after start, and reading metadata on every request cost more
+  // than the rest of this guard for a remembered token.
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAuth>>();
+
+  private routeOf(context: ExecutionContext): RouteAuth {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.routes.get(handler);
+    let route = byClass?.get(classRef);
+    if (!route) {
+      const targets = [handler, classRef];
+      route = {
+        public: Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)),
+        methods: this.reflector.getAllAndOverride<AuthMethod[]>(AUTH_METHODS_KEY, targets) ?? this.defaultMethods,
+        scopes: this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [],
+      };
+      if (!byClass) {
+        byClass = new WeakMap();
+        this.routes.set(handler, byClass);
+      }
+      byClass.set(classRef, route);
+    }
+    return route;
+  }
+
+  private async authenticate(context: ExecutionContext, route: RouteAuth): Promise<boolean> {
+    const methods = route.methods;
     const request = context.switchToHttp().getRequest<RequestLike>();
 
     // RFC 6750 §2.3 / ASVS v5 14.2.1: credentials in a URL end up in logs, caches and Referer headers.
@@ -124,7 +159,7 @@ export class AuthenticationGuard implements CanActivate {
     this.revocations.assertAllowed(principal, [principal.method]);
     request.user = principal;
 
-    const required = this.reflector.getAllAndOverride<string[]>(SCOPES_KEY, targets) ?? [];
+    const required = route.scopes;
     const missing = required.filter((s) => !principal.scopes.includes(s));
     if (missing.length) {
       throw new AuthError('ERR_AUTH_INSUFFICIENT_SCOPE', `This request needs the scope ${required.join(' ')}`, {
@@ -161,7 +196,8 @@ export class AuthenticationGuard implements CanActivate {
   private bearerMethod(authorization: string): AuthMethod {
     if (!this.externalTokens) return 'jwt';
     const token = /^Bearer (\S+)$/i.exec(authorization)?.[1];
-    if (!token) return 'jwt';
+    // A token our own verifier has already checked is ours: no need to decode it again.
+    if (!token || this.tokens.remembers(token)) return 'jwt';
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;

@@ -35,10 +35,33 @@ interface ExpressResponse {
   once(event: 'finish', listener: () => void): unknown;
 }
 
+interface Series {
+  count: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
+// The labelled series of each method, route pattern and status, looked up once: prom-client hashes
+// the label object on every inc()/observe() otherwise. Bounded like the series themselves (methods
+// are a fixed set, routes are patterns, statuses few).
+const seriesOf = new WeakMap<Metrics, Map<string, Series>>();
+
 function record(metrics: Metrics, method: string, route: string | undefined, status: number, seconds: number): void {
-  const labels = { method: METHODS.has(method) ? method : 'OTHER', route: route ?? UNMATCHED_ROUTE, status: String(status) };
-  metrics.httpRequests.inc(labels);
-  metrics.httpRequestDuration.observe(labels, seconds);
+  let byKey = seriesOf.get(metrics);
+  if (!byKey) {
+    byKey = new Map();
+    seriesOf.set(metrics, byKey);
+  }
+  const m = METHODS.has(method) ? method : 'OTHER';
+  const r = route ?? UNMATCHED_ROUTE;
+  const key = `${m} ${status} ${r}`;
+  let series = byKey.get(key);
+  if (!series) {
+    const labels = { method: m, route: r, status: String(status) };
+    series = { count: metrics.httpRequests.labels(labels), duration: metrics.httpRequestDuration.labels(labels) };
+    byKey.set(key, series);
+  }
+  series.count.inc();
+  series.duration.observe(seconds);
 }
 
 /**

@@ -11,8 +11,16 @@ export interface RateLimitFields {
   limits: Map<string, string>;
 }
 
+const quoted = new Map<string, string>();
+
+// Throttler names are few and fixed: each is quoted once.
 function sfString(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  let result = quoted.get(value);
+  if (result === undefined) {
+    result = `"${value.replace(/[\\"]/g, '\\$&')}"`;
+    if (quoted.size < 1_000) quoted.set(value, result);
+  }
+  return result;
 }
 
 /** Seconds for `w`: at least 1, since the draft has no sub-second windows. */

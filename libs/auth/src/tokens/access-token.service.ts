@@ -134,6 +134,11 @@ export class AccessTokenService {
     return verified;
   }
 
+  /** Whether `token` is remembered as verified (it may still be refused by {@link verify} at `exp`). */
+  remembers(token: string): boolean {
+    return this.verified.has(token);
+  }
+
   private async verifyFully(token: string, keyFor: (header: JWTHeaderParameters) => Promise<KeyObject>): Promise<VerifiedAccessToken> {
     try {
       const result = await jwtVerify(token, keyFor, {
