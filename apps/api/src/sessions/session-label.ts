@@ -15,8 +15,11 @@ export function sessionLabel(userAgent: string | undefined): string {
   const parsed = Bowser.parse(ua);
   const major = (v: string | undefined) => v?.split('.')[0];
   const name = parsed.browser.name;
-  const product = /^([A-Za-z][\w.-]{0,40})(?:\/(\d+))?/.exec(ua);
-  const client = name ? [name, major(parsed.browser.version)] : product ? [product[1], product[2]] : ['Unknown client'];
+  // The first product token ("curl/8.5.0"): its name and major version, each checked on its own.
+  const [productName = '', productVersion = ''] = (ua.trim().split(' ')[0] ?? '').split('/');
+  const productMajor = major(productVersion);
+  const product = /^[A-Za-z][\w.-]{0,40}$/.test(productName) ? [productName, productMajor && /^\d{1,6}$/.test(productMajor) ? productMajor : undefined] : null;
+  const client = name ? [name, major(parsed.browser.version)] : (product ?? ['Unknown client']);
   const os = parsed.os.name ? ` on ${parsed.os.name}` : '';
   // Printable ASCII only: a label is shown in UIs and logs.
   const label = `${client.filter(Boolean).join(' ')}${os}`.replace(/[^\x20-\x7e]/g, '').trim();
