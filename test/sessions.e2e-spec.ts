@@ -147,6 +147,16 @@ describe('sessions (e2e)', () => {
     expect((await audited('session.end')).filter((e) => e.targetId === phoneSid && e.outcome === 'success')).not.toHaveLength(0);
   });
 
+  it('logout ends the caller\'s session: gone from the list, its tokens refused on B', async () => {
+    const stay = await signIn('alice@example.com', FIREFOX);
+    const leave = await signIn('alice@example.com', IPHONE);
+    const sid = claims(leave.accessToken).sid as string;
+    expect((await call(a.url, 'POST', '/v1/auth/logout', { token: leave.accessToken, body: { refreshToken: leave.refreshToken } })).status).toBe(204);
+    expect((await prisma.session.findUniqueOrThrow({ where: { id: sid } })).endReason).toBe('logout');
+    expect((await sessionsOf(b, stay.accessToken)).map((s) => s.id)).not.toContain(sid);
+    await within(1000, async () => (await call(b.url, 'GET', '/v1/users/me', { token: leave.accessToken })).status === 401);
+  });
+
   it('another user\'s session id is a 404 that ends nothing; a malformed id a 400; an API key has no session list', async () => {
     const alice = await signIn('alice@example.com', FIREFOX);
     const bob = await signIn('bob@example.com', FIREFOX);

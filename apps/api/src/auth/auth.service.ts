@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import {
   AccessTokenService,
   AuthError,
@@ -129,7 +129,12 @@ export class AuthService {
   /** Revokes the presented access token at once, then the refresh token's whole family, and ends the caller's session. */
   async logout(principal: AuthPrincipal, refreshToken: string, req: ClientRequest): Promise<void> {
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
-    if (principal.sessionId) await this.sessions.end(principal.sub, principal.sessionId, 'logout').catch(() => undefined);
+    // The caller's session ends (a token from before sessions existed has none; a session already gone is fine).
+    if (principal.sessionId) {
+      await this.sessions.end(principal.sub, principal.sessionId, 'logout').catch((error: unknown) => {
+        if (!(error instanceof NotFoundException)) throw error;
+      });
+    }
     await this.refreshTokens.revokeFamilyOf(refreshToken, principal.sub);
     this.events.record({ action: 'auth.logout', outcome: 'success' }, req);
   }
