@@ -75,7 +75,8 @@ function registeredRoutes(app: INestApplication): { documented: string[]; undocu
 const KEY_FILES = baseEnv();
 
 describe('API documentation (e2e)', () => {
-  const env: Env = { ...KEY_FILES, API_DOCS: undefined };
+  // Every secured operation is called anonymously once below: more than the default 30 failed authentications a minute.
+  const env: Env = { ...KEY_FILES, API_DOCS: undefined, RATE_LIMIT_AUTH_FAILURES: '1000/1m' };
   const api = useApi(env);
   let doc: OpenAPIObject;
 
@@ -186,13 +187,26 @@ describe('API documentation (e2e)', () => {
     expect(phone.example ?? phone.schema?.example).toBe('+44 20 7946 0000');
   });
 
-  it('covers both versions in one document: v1 operations deprecated with their sunset, v2 not', () => {
+  it('covers both versions in one document: only the v1 operations with a v2 successor are deprecated, with their sunset and successor', () => {
     const v1 = doc.paths['/v1/documents']?.get as unknown as Record<string, unknown>;
     const v2 = doc.paths['/v2/documents']?.get as unknown as Record<string, unknown>;
     expect(v1.deprecated).toBe(true);
     expect(v1['x-sunset']).toBe('2027-11-01T00:00:00.000Z');
+    expect(v1['x-successor-version']).toBe('/v2/documents');
     expect(v2.deprecated).toBeUndefined();
-    expect(operationsOf(doc).filter(({ path }) => path.startsWith('/v1/')).every(({ op }) => op.deprecated === true)).toBe(true);
+    const deprecated = operationsOf(doc)
+      .filter(({ op }) => op.deprecated === true)
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
+      .sort();
+    expect(deprecated).toEqual(['GET /v1/documents', 'GET /v1/users/me']);
+    // Every deprecated operation names a successor the document has.
+    for (const { op } of operationsOf(doc).filter(({ op }) => op.deprecated === true)) {
+      const successor = (op as unknown as Record<string, string>)['x-successor-version'] as string;
+      expect(doc.paths[successor]?.get).toBeDefined();
+    }
+    for (const current of ['/v1/auth/login', '/v1/api-keys', '/v1/auth/sessions', '/v1/documents/{id}']) {
+      for (const op of Object.values(doc.paths[current] ?? {})) expect((op as { deprecated?: boolean }).deprecated).toBeUndefined();
+    }
   });
 
   it('every operation documents its success answer, with a schema unless it is 204, or a redirect with its Location', () => {

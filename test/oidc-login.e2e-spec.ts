@@ -43,7 +43,7 @@ beforeAll(async () => {
     if (req.body.grant_type === 'authorization_code') verifiers.push(req.body.code_verifier ?? '');
   });
   env.OIDC_LOGIN_PROVIDERS = JSON.stringify([
-    { name: 'mock', discoveryUrl: provider.discoveryUrl, clientId: CLIENT_ID, clientSecret: 'a-real-secret-for-the-mock', tenant: 'acme', redirectUri: REDIRECT_URI },
+    { name: 'mock', discoveryUrl: provider.discoveryUrl, clientId: CLIENT_ID, clientSecret: 'a-real-secret-for-the-mock', tenant: 'acme', trustedDomains: ['example.com'], redirectUri: REDIRECT_URI },
     // Configured, but nothing listens there.
     { name: 'offline', discoveryUrl: `http://127.0.0.1:${await freePort()}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'y', tenant: 'acme', redirectUri: REDIRECT_URI },
   ]);
@@ -186,21 +186,46 @@ describe('OIDC login for browser apps (e2e)', () => {
     expect([refused.status, refused.body.code]).toEqual([403, 'ERR_OIDC_EMAIL_UNVERIFIED']);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(await prisma.federatedIdentity.count({ where: { subject: `idp-claims-bob-${RUN}` } })).toBe(0);
+    // Audited, and no session begun for bob.
+    expect((await audited('auth.oidc.login')).some((e) => (e.details as { reason?: string }).reason === 'email-not-verified')).toBe(true);
+    expect(await prisma.session.count({ where: { userId: bob.id, amr: { has: 'oidc' } } })).toBe(0);
     identity = { sub: `idp-no-email-${RUN}`, email_verified: true };
     const noEmail = await start();
     expect((await callback(await atProvider(noEmail), noEmail.cookie)).status).toBe(403);
 
     // Verified: linked to the existing account (same tenant as the provider).
     const code = await signIn({ sub: `idp-bob-${RUN}`, email: 'bob@example.com', email_verified: true });
-    const me = await call(api.url, 'GET', '/v1/users/me', { token: (await redeem(code)).body.accessToken });
+    const pair = (await redeem(code)).body;
+    const me = await call(api.url, 'GET', '/v1/users/me', { token: pair.accessToken });
     expect(me.body.id).toBe(bob.id);
     expect(await prisma.federatedIdentity.count({ where: { userId: bob.id, issuer: provider.url } })).toBe(1);
+    // A session that says how it signed in.
+    const sessions = await call(api.url, 'GET', '/v1/auth/sessions', { token: pair.accessToken });
+    expect((sessions.body as { amr: string[]; current: boolean }[]).find((s) => s.current)?.amr).toEqual(['oidc']);
 
     // An account of another tenant is never taken over through this tenant's provider.
     identity = { sub: `idp-mallory-${RUN}`, email: 'mallory@example.com', email_verified: true };
     const other = await start();
     const conflict = await callback(await atProvider(other), other.cookie);
     expect([conflict.status, conflict.body.code]).toEqual([403, 'ERR_OIDC_ACCOUNT_CONFLICT']);
+  });
+
+  it('a verified email of a domain the provider is not trusted for links nothing to an existing account, audited', async () => {
+    const acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    const carol = await prisma.user.create({
+      data: { email: `carol-${RUN}@partner.test`, tenantId: acme.id, displayName: 'Carol Partner', department: 'sales', passwordHash: 'x' },
+    });
+    identity = { sub: `idp-partner-carol-${RUN}`, email: carol.email, email_verified: true };
+    const started = await start();
+    const refused = await callback(await atProvider(started), started.cookie);
+    expect([refused.status, refused.location, refused.body?.code]).toEqual([403, null, 'ERR_OIDC_LINK_NOT_TRUSTED']);
+    expect(await prisma.federatedIdentity.count({ where: { userId: carol.id } })).toBe(0);
+    expect(await prisma.session.count({ where: { userId: carol.id } })).toBe(0);
+    const audit = (await audited('auth.oidc.login')).find((e) => (e.details as { reason?: string }).reason === 'domain-not-trusted');
+    expect(audit).toMatchObject({ outcome: 'failure', actorId: carol.id, details: { provider: 'mock', domain: 'partner.test' } });
+    // A new address of that domain is provisioned as before: no account is taken, one is made.
+    const fresh = await signIn({ sub: `idp-dave-${RUN}`, email: `dave-${RUN}@partner.test`, email_verified: true });
+    expect((await redeem(fresh)).status).toBe(200);
   });
 
   it('refuses a wrong state, a replayed callback, and a callback in another browser: 400, nothing issued', async () => {
@@ -250,7 +275,7 @@ describe('OIDC login for browser apps (e2e)', () => {
   it('every OIDC login and refusal is in the audit trail', async () => {
     const refusals = await audited('auth.oidc.login');
     const reasons = new Set(refusals.map((e) => (e.details as { reason: string }).reason));
-    for (const reason of ['unknown-provider', 'email-not-verified', 'other-tenant', 'state-unknown-used-or-expired', 'browser-mismatch', 'state-missing', 'token-or-id-token-rejected', 'provider-error']) {
+    for (const reason of ['unknown-provider', 'email-not-verified', 'domain-not-trusted', 'other-tenant', 'state-unknown-used-or-expired', 'browser-mismatch', 'state-missing', 'token-or-id-token-rejected', 'provider-error']) {
       expect([reason, reasons.has(reason)]).toEqual([reason, true]);
     }
     expect(refusals.every((e) => e.outcome === 'failure')).toBe(true);

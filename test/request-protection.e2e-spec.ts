@@ -160,8 +160,26 @@ describe('request protection (e2e)', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('deprecation')).toBe(`@${Date.parse('2026-11-01T00:00:00Z') / 1000}`);
       expect(res.headers.get('sunset')).toBe('Mon, 01 Nov 2027 00:00:00 GMT');
-      expect(res.headers.get('link')).toContain('</v2/users/me>; rel="successor-version"');
+      // Only the successor: no link to a page that does not exist.
+      expect(res.headers.get('link')).toBe('</v2/users/me>; rel="successor-version"');
       expect((await call(api.url, 'GET', '/v2/users/me', { token })).headers.get('link')).toBeNull();
+      const list = await call(api.url, 'GET', '/v1/documents', { token });
+      expect([list.headers.get('sunset'), list.headers.get('link')]).toEqual(['Mon, 01 Nov 2027 00:00:00 GMT', '</v2/documents>; rel="successor-version"']);
+    });
+
+    it('v1 routes without a successor are current: no Deprecation, Sunset or Link', async () => {
+      const login = await call(api.url, 'POST', '/v1/auth/login', { body: { email: 'alice@example.com', password: 'Demo-Passw0rd!' } });
+      const answers = [
+        login,
+        await call(api.url, 'GET', '/v1/api-keys', { token }),
+        await call(api.url, 'GET', '/v1/auth/sessions', { token }),
+        await call(api.url, 'GET', `/v1/documents/${ACME_DOC}`, { token }),
+        await call(api.url, 'GET', '/v1/users', { token }),
+      ];
+      for (const res of answers) {
+        expect(res.status).toBeLessThan(300);
+        expect([res.headers.get('deprecation'), res.headers.get('sunset'), res.headers.get('link')]).toEqual([null, null, null]);
+      }
     });
 
     it('v2 of /users/me is lean and not deprecated', async () => {

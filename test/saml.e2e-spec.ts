@@ -120,6 +120,9 @@ describe('SAML single sign-on (e2e)', () => {
     expect(res.body).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String), refreshToken: expect.stringMatching(/^bst_rt_/) });
     const me = await call(api.url, 'GET', '/v1/users/me', { token: res.body.accessToken as string });
     expect(me.body).toMatchObject({ email: email('carol'), role: 'editor' });
+    // A session that says how it signed in.
+    const sessions = await call(api.url, 'GET', '/v1/auth/sessions', { token: res.body.accessToken as string });
+    expect((sessions.body as { amr: string[]; current: boolean }[]).find((s) => s.current)?.amr).toEqual(['saml']);
     // The refresh token rotates like any other.
     expect((await call(api.url, 'POST', '/v1/auth/refresh', { body: { refreshToken: res.body.refreshToken } })).status).toBe(200);
   });
@@ -321,7 +324,13 @@ describe('SAML single sign-on (e2e)', () => {
       expect((await call(api.url, 'DELETE', `/v1/saml/identity-providers/${acmeIdpId}`, { token: globexAdmin })).status).toBe(404);
       expect((await call(api.url, 'GET', `/v1/saml/identity-providers/${acmeIdpId}`, { token: admin })).body.enabled).toBe(true);
       // The globex IdP asserting an acme user's email: refused, no link made.
+      const prisma = api.app.get(PrismaService);
+      const carol = await prisma.user.findUniqueOrThrow({ where: { email: email('carol') } });
+      const sessionsBefore = await prisma.session.count({ where: { userId: carol.id } });
       refused(await acs(signedResponse(base({ issuer: globexEntity, nameId: 'carol', email: email('carol') }), globexIdpKey)), 403, 'ERR_SAML_ACCOUNT_CONFLICT');
+      // Nothing reached the acme user: no link to the globex IdP, no session.
+      expect(await prisma.samlIdentity.count({ where: { userId: carol.id, idpKey: globexIdpId } })).toBe(0);
+      expect(await prisma.session.count({ where: { userId: carol.id } })).toBe(sessionsBefore);
       // Its own users land in globex.
       const own = await acs(signedResponse(base({ issuer: globexEntity, nameId: `gina-${RUN}`, email: `gina-${RUN}@globex.test` }), globexIdpKey));
       expect(own.status).toBe(200);

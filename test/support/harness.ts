@@ -59,7 +59,7 @@ export async function prepareDatabase(env: Env): Promise<DatabaseConnection> {
       // `npm run test:services` runs on a throwaway database shared by every
       // file: start each from the seed alone.
       // Encrypted values of an earlier file are under that file's keys: the seed writes them again under this one's.
-      await db.exclusive((s) => s.exec('DELETE FROM api_keys; DELETE FROM refresh_tokens; DELETE FROM revocations; DELETE FROM documents; UPDATE users SET phone = NULL, phone_index = NULL;'));
+      await db.exclusive((s) => s.exec('DELETE FROM api_keys; DELETE FROM refresh_tokens; DELETE FROM sessions; DELETE FROM revocations; DELETE FROM documents; UPDATE users SET phone = NULL, phone_index = NULL;'));
     }
     if (process.env.REDIS_URL) {
       const redis = new Redis(process.env.REDIS_URL);

@@ -24,6 +24,7 @@ import { OidcLoginModule } from './oidc/oidc-login.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SamlModule } from './saml/saml.module';
 import { UsersModule } from './users/users.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { PublicRoute, Undocumented } from './docs/api-docs.decorators';
 import { HealthSchema } from './docs/response-schemas';
@@ -116,6 +117,7 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     RateLimitsModule,
     AuthzModule,
     UsersModule,
+    SessionsModule,
     ApiKeysModule,
     DocumentsModule,
     SamlModule,

@@ -9,12 +9,15 @@ import { apiConfig, docsConfig } from './config';
 import { docsContentSecurityPolicy, setupApiDocs } from './docs/api-docs';
 
 /**
- * The demo's versioning policy: v1 is deprecated in favour of v2 and will be
- * retired on the sunset date (docs/versioning.md).
+ * The demo's versioning policy: the v1 routes that have a v2 successor
+ * (`@Successor`) are deprecated and retired on the sunset date; every other
+ * v1 route is current (docs/versioning.md). No `policyUrl`: the demo has no
+ * public page to send clients to, and a link must lead somewhere.
  */
 export const API_V1_DEPRECATION = {
   since: new Date('2026-11-01T00:00:00Z'),
   sunset: new Date('2027-11-01T00:00:00Z'),
+  perRoute: true,
 };
 
 /**

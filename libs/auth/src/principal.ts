@@ -20,6 +20,8 @@ export interface AuthPrincipal {
   attributes: Readonly<Record<string, string>>;
   /** JWT id, expiry and issue time (ms), for revocation. */
   tokenId?: string;
+  /** The session the access token belongs to (its `sid` claim), when the app puts one in. */
+  sessionId?: string;
   expiresAt?: number;
   issuedAt?: number;
   /** The API key's id, when `method` is `api-key`. */

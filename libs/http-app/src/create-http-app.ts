@@ -176,7 +176,8 @@ export async function createHttpApp(root: Type<unknown>, options: HttpAppOptions
     // as if none was sent; Fastify answers 415. Same answer on both: a body
     // the parsers above do not read is refused before any handler sees it.
     express.use((req: IncomingMessage, _res: unknown, next: (error?: unknown) => void) => {
-      if (hasBody(req) && !typeIs(req.headers['content-type'] ?? '', PARSED_TYPES)) {
+      // An empty body (`Content-Length: 0`, what fetch sends with a bodyless POST) is none, as on Fastify.
+      if (hasBody(req) && req.headers['content-length'] !== '0' && !typeIs(req.headers['content-type'] ?? '', PARSED_TYPES)) {
         next(Object.assign(new Error('unsupported media type'), { status: 415, type: 'content-type.unsupported' }));
         return;
       }

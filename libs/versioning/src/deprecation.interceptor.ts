@@ -9,8 +9,15 @@ export interface DeprecatedVersion {
   since: Date;
   /** The date it stops answering (RFC 8594 `Sunset`). */
   sunset: Date;
-  /** A page describing the deprecation (`Link: …; rel="deprecation"`). */
+  /** A page describing the deprecation (`Link: …; rel="deprecation"`). Only one that exists: clients follow it. */
   policyUrl?: string;
+  /**
+   * `true`: only the routes of this version that name a successor with
+   * {@link SuccessorVersion} are deprecated; the others stay current (no
+   * headers), since a client told that a route goes away needs somewhere to
+   * go. Default `false`: every route of the version is deprecated.
+   */
+  perRoute?: boolean;
 }
 
 /** Options of {@link DeprecationInterceptor}. */
@@ -26,7 +33,8 @@ export const SUCCESSOR_KEY = 'BASTION:SUCCESSOR_VERSION';
 
 /**
  * Names the route that replaces this one in a newer version; sent as
- * `Link: <path>; rel="successor-version"` (RFC 5829) while this one is deprecated.
+ * `Link: <path>; rel="successor-version"` (RFC 5829) while this one is
+ * deprecated. Under a version with `perRoute`, it is what deprecates the route.
  *
  * @example @SuccessorVersion('/v2/users/me') @Get('me') me() {}
  */
@@ -34,7 +42,8 @@ export const SuccessorVersion = (path: string) => SetMetadata(SUCCESSOR_KEY, pat
 
 /**
  * Adds `Deprecation`, `Sunset` and `Link` headers to answers of a deprecated
- * API version that reach the interceptor chain: the handler's answers and
+ * API version (with `perRoute`, of its routes that name a successor) that
+ * reach the interceptor chain: the handler's answers and
  * errors from pipes and handlers, not refusals by guards or the adapter.
  * The version is the one the request used (its `/v<version>/` prefix under
  * URI versioning), else the route's declared version.
@@ -62,14 +71,16 @@ export class DeprecationInterceptor implements NestInterceptor {
     const used = /^\/v([^/?]+)(?:[/?]|$)/.exec(request.originalUrl ?? request.url ?? '')?.[1];
     const declared = this.reflector.getAllAndOverride<string | string[] | symbol | undefined>(VERSION_METADATA, targets);
     const versions = used !== undefined ? [used] : declared === undefined ? [this.options.defaultVersion] : declared === VERSION_NEUTRAL ? [] : [declared].flat();
-    const deprecated = versions.map((v) => (typeof v === 'string' ? this.options.deprecated[v] : undefined)).find(Boolean);
+    const successor = this.reflector.getAllAndOverride<string | undefined>(SUCCESSOR_KEY, targets);
+    const deprecated = versions
+      .map((v) => (typeof v === 'string' ? this.options.deprecated[v] : undefined))
+      .find((d) => d !== undefined && (!d.perRoute || successor !== undefined));
     if (deprecated) {
       const response = context.switchToHttp().getResponse<{ header?: (k: string, v: string) => unknown; setHeader?: (k: string, v: string) => unknown }>();
       const set = (k: string, v: string) => (response.header ? response.header(k, v) : response.setHeader?.(k, v));
       set('Deprecation', `@${Math.floor(deprecated.since.getTime() / 1000)}`);
       set('Sunset', deprecated.sunset.toUTCString());
       const links: string[] = [];
-      const successor = this.reflector.getAllAndOverride<string>(SUCCESSOR_KEY, targets);
       if (successor) links.push(`<${successor}>; rel="successor-version"`);
       if (deprecated.policyUrl) links.push(`<${deprecated.policyUrl}>; rel="deprecation"; type="text/html"`);
       if (links.length) set('Link', links.join(', '));

@@ -35,6 +35,7 @@ import { ApiThrottlerGuard } from '../rate-limits/api-throttler.guard';
 import { ATTRIBUTE_CLAIMS } from './scopes';
 import { ExternalTokens } from '../oidc/external-tokens';
 import { ExternalTokensModule } from '../oidc/external-tokens.module';
+import { SessionsService } from '../sessions/sessions.service';
 
 function limit(text: string) {
   const [max, window] = text.split('/') as [string, string];
@@ -71,7 +72,7 @@ const authLib = AuthLibModule.forRootAsync({
       // Revocations live in the database; each instance holds them in memory
       // and polls for new ones, and the bus (Redis pub/sub) makes it poll at once.
       // Redis losing its data un-revokes nothing (docs/failure-modes.md#redis).
-      revocationStore: new PrismaRevocationStore(prisma),
+      revocationStore: new PrismaRevocationStore(prisma, parseDuration(cfg.JWT_ACCESS_TTL) * 1000),
       revocationBus: bus,
       revocationSync: { intervalMs: cfg.REVOCATION_SYNC_INTERVAL, maxStalenessMs: cfg.REVOCATION_MAX_STALENESS },
       // With Redis every instance counts the same failed logins.
@@ -107,8 +108,8 @@ const authLib = AuthLibModule.forRootAsync({
 @Module({
   imports: [authLib],
   controllers: [AuthController, JwksController],
-  providers: [AuthService, LoginCodeService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
-  exports: [authLib, AuthService, LoginCodeService],
+  providers: [AuthService, LoginCodeService, SessionsService, { provide: APP_GUARD, useExisting: AuthenticationGuard }],
+  exports: [authLib, AuthService, LoginCodeService, SessionsService],
 })
 export class AuthModule implements OnModuleDestroy {
   constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions) {}

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import {
   AccessTokenService,
   AuthError,
@@ -19,6 +19,13 @@ import type { ClientRequest } from '../common/client-request';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import { LoginCodeService } from './login-code.service';
 import { SCOPES } from './scopes';
+import { SessionsService } from '../sessions/sessions.service';
+
+/** The `amr` (RFC 8176) of a sign-in by its login-code method (`oidc:<provider>`, `saml:<idp>`). */
+function amrOf(method: string): string[] {
+  const kind = method.split(':')[0];
+  return kind === 'oidc' || kind === 'saml' ? [kind] : ['ext'];
+}
 
 const INVALID_LOGIN = 'The email or password is incorrect';
 
@@ -36,6 +43,7 @@ export class AuthService {
     private readonly events: SecurityEvents,
     private readonly loginCodes: LoginCodeService,
     private readonly principals: PrincipalCache,
+    private readonly sessions: SessionsService,
   ) {}
 
   /**
@@ -66,8 +74,9 @@ export class AuthService {
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', INVALID_LOGIN);
     }
     await attempt.succeeded();
-    this.events.record({ action: 'auth.login', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId }, req);
-    return this.issue(user);
+    const session = await this.sessions.start(user.id, ['pwd'], req);
+    this.events.record({ action: 'auth.login', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, target: { type: 'session', id: session.id } }, req);
+    return this.issue(user, session);
   }
 
   /** Redeems a one-time login code (OIDC, SAML) for a token pair; the account must still be active. */
@@ -84,8 +93,12 @@ export class AuthService {
       this.events.record({ action: 'auth.login-code', outcome: 'failure', actorId: redeemed.userId, actorType: 'user' }, req);
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'The login code is invalid, used or expired');
     }
-    this.events.record({ action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { method: redeemed.method } }, req);
-    return this.issue(user);
+    const session = await this.sessions.start(user.id, amrOf(redeemed.method), req);
+    this.events.record(
+      { action: 'auth.login-code', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, target: { type: 'session', id: session.id }, details: { method: redeemed.method } },
+      req,
+    );
+    return this.issue(user, session);
   }
 
   /** Rotates a refresh token; the user is read again, so a disabled account stops here. */
@@ -103,13 +116,25 @@ export class AuthService {
       await this.refreshTokens.revokeUser(used.userId);
       throw new AuthError('ERR_AUTH_REFRESH_INVALID', 'The refresh token is invalid or expired');
     }
+    // An ended session (from the list, a reset, an admin) refreshes no more, even if its family was not revoked yet.
+    if (!(await this.sessions.touch(used.familyId, req))) {
+      await this.refreshTokens.revokeFamily(used.familyId);
+      this.events.record({ action: 'auth.refresh', outcome: 'failure', actorId: user.id, actorType: 'user', tenantId: user.tenantId, target: { type: 'session', id: used.familyId }, details: { reason: 'session-ended' } }, req);
+      throw new AuthError('ERR_AUTH_REFRESH_INVALID', 'The refresh token is invalid or expired');
+    }
     this.events.record({ action: 'auth.refresh', outcome: 'success', actorId: user.id, actorType: 'user', tenantId: user.tenantId, target: { type: 'token-family', id: used.familyId } }, req);
     return this.issue(user, { id: used.familyId, expiresAt: used.familyExpiresAt });
   }
 
-  /** Revokes the presented access token at once, then the refresh token's whole family. */
+  /** Revokes the presented access token at once, then the refresh token's whole family, and ends the caller's session. */
   async logout(principal: AuthPrincipal, refreshToken: string, req: ClientRequest): Promise<void> {
     if (principal.tokenId && principal.expiresAt) await this.denyList.deny(principal.tokenId, principal.expiresAt);
+    // The caller's session ends (a token from before sessions existed has none; a session already gone is fine).
+    if (principal.sessionId) {
+      await this.sessions.end(principal.sub, principal.sessionId, 'logout').catch((error: unknown) => {
+        if (!(error instanceof NotFoundException)) throw error;
+      });
+    }
     await this.refreshTokens.revokeFamilyOf(refreshToken, principal.sub);
     this.events.record({ action: 'auth.logout', outcome: 'success' }, req);
   }
@@ -135,18 +160,19 @@ export class AuthService {
 
   /**
    * Tokens for a user whose federated sign-in (SAML, OIDC) the caller has
-   * already verified and recorded: the same pair, rotation and deny list as
-   * a password login.
+   * already verified and recorded: the same pair, rotation, deny list and
+   * session as a password login.
    */
-  issueFor(user: User): Promise<TokenPairDto> {
-    return this.issue(user);
+  async issueFor(user: User, amr: string[], req: ClientRequest): Promise<TokenPairDto> {
+    return this.issue(user, await this.sessions.start(user.id, amr, req));
   }
 
-  private async issue(user: User, family?: { id: string; expiresAt: Date }): Promise<TokenPairDto> {
+  /** A pair in session `family` (a new one from {@link SessionsService.start}, or the refreshed one): `sid` is its id. */
+  private async issue(user: User, family: { id: string; expiresAt: Date }): Promise<TokenPairDto> {
     const access = await this.accessTokens.sign({
       sub: user.id,
       scopes: SCOPES,
-      claims: { tid: user.tenantId, role: user.role, dept: user.department },
+      claims: { tid: user.tenantId, role: user.role, dept: user.department, sid: family.id },
     });
     const refresh = await this.refreshTokens.issue(user.id, access, family);
     return { accessToken: access.token, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: access.expiresIn };

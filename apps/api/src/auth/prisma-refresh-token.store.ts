@@ -1,7 +1,10 @@
 import type { RefreshTokenRecord, RefreshTokenStore } from '@bastion/auth';
 import type { PrismaService } from '@bastion/database';
 
-/** Refresh tokens in the `refresh_tokens` table. */
+/**
+ * Refresh tokens in the `refresh_tokens` table. A family is a session
+ * (`sessions.id`): revoking a family ends its session in the same transaction.
+ */
 export class PrismaRefreshTokenStore implements RefreshTokenStore {
   constructor(private readonly prisma: PrismaService) {}
 
@@ -35,9 +38,12 @@ export class PrismaRefreshTokenStore implements RefreshTokenStore {
   }
 
   private async revokeWhere(where: { familyId: string } | { userId: string }, at: Date) {
+    const sessions = 'familyId' in where ? { id: where.familyId } : { userId: where.userId };
     const [rows] = await this.prisma.$transaction([
       this.prisma.refreshToken.findMany({ where: { ...where, accessExpiresAt: { gt: at } }, select: { accessJti: true, accessExpiresAt: true } }),
       this.prisma.refreshToken.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: at } }),
+      // The session shows as ended; a reason set by whoever ended it first stays.
+      this.prisma.session.updateMany({ where: { ...sessions, endedAt: null }, data: { endedAt: at, endReason: 'familyId' in where ? 'revoked' : 'signed-out' } }),
     ]);
     return rows.map((r) => ({ jti: r.accessJti, expiresAt: r.accessExpiresAt }));
   }

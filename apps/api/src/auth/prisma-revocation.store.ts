@@ -1,12 +1,13 @@
-import type { NewRevocation, RevocationEntry, RevocationStore } from '@bastion/auth';
+import { DENY_GRACE_MS, type NewRevocation, type RevocationEntry, type RevocationStore } from '@bastion/auth';
 import type { Prisma, PrismaService } from '@bastion/database';
 
 type Row = { seq: bigint; kind: string; subject: string; disabled: boolean; revokedBefore: Date | null; expiresAt: Date | null; createdAt: Date };
 type Db = Prisma.TransactionClient;
 
+
 function entryOf(row: Row): RevocationEntry {
   const seq = Number(row.seq);
-  if (row.kind === 'token') return { seq, kind: 'token', id: row.subject, expiresAtMs: row.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER };
+  if (row.kind === 'token' || row.kind === 'session') return { seq, kind: row.kind, id: row.subject, expiresAtMs: row.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER };
   return { seq, kind: 'subject', id: row.subject, disabled: row.disabled, revokedBeforeMs: row.revokedBefore?.getTime() ?? 0, expiresAtMs: row.expiresAt?.getTime() ?? null };
 }
 
@@ -14,9 +15,19 @@ function entryOf(row: Row): RevocationEntry {
  * Revocations in the `revocations` table: the source of truth every API
  * instance's `RevocationList` loads and polls (a read of the rows recorded
  * since the last poll, on the `created_at` index).
+ *
+ * A user's revocation (disabling, a password reset, signing out of
+ * everything) also ends, in the same transaction, every session of the user
+ * begun before it: the session list shows them ended, their refresh
+ * families are refused, and a `session` row per session refuses their
+ * access tokens, those of the revocation's own second included.
  */
 export class PrismaRevocationStore implements RevocationStore {
-  constructor(private readonly prisma: PrismaService) {}
+  /** `accessTokenTtlMs`: how long a session's access tokens may still verify after it ends. */
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly accessTokenTtlMs: number,
+  ) {}
 
   append(entry: NewRevocation): Promise<RevocationEntry> {
     return this.prisma.$transaction((tx) => this.appendIn(tx, entry));
@@ -24,10 +35,11 @@ export class PrismaRevocationStore implements RevocationStore {
 
   /** {@link append} inside the caller's transaction (e.g. with the user's new status), so both commit or neither. */
   async appendIn(tx: Db, entry: NewRevocation): Promise<RevocationEntry> {
-    if (entry.kind === 'token') {
-      await tx.revocation.createMany({ data: [{ kind: 'token', subject: entry.id, expiresAt: new Date(entry.expiresAtMs) }], skipDuplicates: true });
-      return entryOf(await tx.revocation.findUniqueOrThrow({ where: { kind_subject: { kind: 'token', subject: entry.id } } }));
+    if (entry.kind === 'token' || entry.kind === 'session') {
+      await tx.revocation.createMany({ data: [{ kind: entry.kind, subject: entry.id, expiresAt: new Date(entry.expiresAtMs) }], skipDuplicates: true });
+      return entryOf(await tx.revocation.findUniqueOrThrow({ where: { kind_subject: { kind: entry.kind, subject: entry.id } } }));
     }
+    await this.endSessionsOf(tx, entry);
     // The user's latest state replaces the earlier ones, with a new number, so that pollers order it after them.
     await tx.revocation.deleteMany({ where: { kind: 'subject', subject: entry.id } });
     return entryOf(
@@ -41,6 +53,24 @@ export class PrismaRevocationStore implements RevocationStore {
         },
       }),
     );
+  }
+
+  private async endSessionsOf(tx: Db, entry: Extract<NewRevocation, { kind: 'subject' }>): Promise<void> {
+    // Only a user id names sessions; another app's subject (a client id) has none.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(entry.id)) return;
+    const before = new Date(entry.revokedBeforeMs);
+    const live = await tx.session.findMany({ where: { userId: entry.id, endedAt: null, createdAt: { lte: before } }, select: { id: true } });
+    if (live.length === 0) return;
+    await tx.session.updateMany({
+      where: { id: { in: live.map((s) => s.id) }, endedAt: null },
+      data: { endedAt: before, endReason: entry.disabled ? 'disabled' : 'signed-out' },
+    });
+    // A session's access tokens outlive its end by one lifetime at most (and a minute for clocks).
+    const expiresAt = new Date(before.getTime() + this.accessTokenTtlMs + DENY_GRACE_MS);
+    await tx.revocation.createMany({
+      data: live.map((s) => ({ kind: 'session', subject: s.id, expiresAt })),
+      skipDuplicates: true,
+    });
   }
 
   async changes(sinceMs: number | null): Promise<{ entries: RevocationEntry[]; cursorMs: number | null }> {

@@ -37,6 +37,14 @@ const issuerSchema = z.strictObject({
   clockToleranceSeconds: z.number().int().min(0).max(60).optional(),
 });
 
+/** A lowercase DNS name of two labels or more (RFC 1035 letters, digits, hyphens; a letters-only TLD), checked label by label. */
+function isDomain(value: string): boolean {
+  const labels = value.split('.');
+  if (labels.length < 2) return false;
+  const tld = labels[labels.length - 1] as string;
+  return /^[a-z]{2,63}$/.test(tld) && labels.every((l) => /^[a-z0-9-]{1,63}$/.test(l) && !l.startsWith('-') && !l.endsWith('-'));
+}
+
 /** One OpenID provider users may sign in with. */
 const providerSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i),
@@ -45,6 +53,16 @@ const providerSchema = z.strictObject({
   clientSecret: z.string().min(1).max(512),
   /** Where new users are provisioned. */
   tenant: slug,
+  /**
+   * Email domains this provider is trusted for in its tenant: a first login
+   * with a verified email of one of them links to the existing local account
+   * of that email. Exact domains, lowercase; empty (the default): the
+   * provider never links an existing account, it only provisions new ones.
+   */
+  trustedDomains: z
+    .array(z.string().max(253).refine(isDomain, { error: 'must be a lowercase domain such as example.com' }))
+    .max(100)
+    .default([]),
   redirectUri: webUrl,
   scope: z.string().max(512).default('openid email profile'),
   /** The ID token's signing algorithm (the client's registration). Default: RS256 if the provider lists it, else its first listed. */
@@ -105,6 +123,8 @@ export const oidcConfig = registerAs('oidc', () => {
             clientId: 'bastion-api',
             clientSecret: PLACEHOLDER_CLIENT_SECRET,
             tenant: 'acme',
+            // The seeded acme users' domain: the demo provider may link them.
+            trustedDomains: ['example.com'],
             redirectUri: `http://127.0.0.1:${env.PORT}/v1/auth/oidc/callback`,
           }),
         ]);

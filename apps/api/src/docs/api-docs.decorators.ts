@@ -2,6 +2,7 @@ import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiExcludeController, ApiExcludeEndpoint, ApiExtension, ApiHeader, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import { Auth, type AuthMethod, Public, Scopes } from '@bastion/auth';
 import { PoliciesGuard } from '@bastion/authz';
+import { SuccessorVersion } from '@bastion/versioning';
 
 /** Names of the security schemes in the OpenAPI document (`components.securitySchemes`). */
 export const SECURITY_SCHEMES = {
@@ -108,6 +109,23 @@ export function Authorized(): ClassDecorator & MethodDecorator {
 export function PublicRoute(options: { rateLimited?: boolean } = {}): ClassDecorator & MethodDecorator {
   return applyDecorators(Public(), ApiExtension(PUBLIC_EXTENSION, true), ...(options.rateLimited === false ? [] : [RateLimitedResponse(), UnavailableResponse()])) as ClassDecorator &
     MethodDecorator;
+}
+
+/** Operation extension naming the route that replaces a deprecated one (`@Successor`). */
+export const SUCCESSOR_EXTENSION = 'x-successor-version';
+
+/**
+ * Deprecates this route in favour of `path` in a newer version: the
+ * versioning lib's `@SuccessorVersion` (the `Deprecation`, `Sunset` and
+ * `Link: <path>; rel="successor-version"` headers) *and* the operation's
+ * `deprecated: true` with `x-successor-version` in the document. One
+ * decorator, so Swagger UI strikes out exactly the routes whose answers say
+ * they are deprecated.
+ *
+ * @example @Successor('/v2/users/me') @Get('me') me() {}
+ */
+export function Successor(path: string): MethodDecorator {
+  return applyDecorators(SuccessorVersion(path), ApiExtension(SUCCESSOR_EXTENSION, path));
 }
 
 /** Operation extension carrying a route's required scopes, for the `oauth2` requirement (`buildApiDocument`). */

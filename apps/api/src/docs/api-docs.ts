@@ -3,7 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { SCOPES } from '../auth/scopes';
 import type { docsConfig } from '../config/docs.config';
 import { installDocsAccess } from './docs-access';
-import { PROBLEM_SCHEMA, PUBLIC_EXTENSION, SCOPES_EXTENSION, SECURITY_SCHEMES } from './api-docs.decorators';
+import { PROBLEM_SCHEMA, PUBLIC_EXTENSION, SCOPES_EXTENSION, SECURITY_SCHEMES, SUCCESSOR_EXTENSION } from './api-docs.decorators';
 import { ProblemDetailsSchema } from './problem-details.schema';
 import { serveSwaggerUi } from './swagger-ui';
 
@@ -18,6 +18,8 @@ export const DOCS_JSON_PATH = 'docs-json';
 export interface VersionDeprecation {
   since: Date;
   sunset: Date;
+  /** Only the operations that name a successor (`@Successor`) are deprecated. */
+  perRoute?: boolean;
 }
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
@@ -68,7 +70,7 @@ function finish(doc: OpenAPIObject, deprecated: Record<string, VersionDeprecatio
     }
     const version = /^\/v(\d+)\//.exec(path)?.[1];
     const policy = version ? deprecated[version] : undefined;
-    if (policy) {
+    if (policy && (!policy.perRoute || typeof extensions[SUCCESSOR_EXTENSION] === 'string')) {
       op.deprecated = true;
       extensions['x-sunset'] = policy.sunset.toISOString();
     }
@@ -87,7 +89,7 @@ export function buildApiDocument(app: INestApplication, cfg: DocsSettings, depre
     .setDescription(
       [
         'The demo API of Bastion. Every error is an RFC 9457 `application/problem+json` body with a stable `code`.',
-        'Versions are in the path (`/v1`, `/v2`); v1 is deprecated (see `Deprecation`, `Sunset` and `Link` headers).',
+        'Versions are in the path (`/v1`, `/v2`). A v1 operation with a v2 successor is deprecated (`deprecated: true`, `x-sunset`, `x-successor-version`; its answers carry `Deprecation`, `Sunset` and `Link: <…>; rel="successor-version"`); every other v1 operation is current.',
         'Guide for consumers: docs/api-consumers.md in the repository.',
       ].join('\n\n'),
     )

@@ -208,3 +208,20 @@ export class SamlIdentityProviderSchema {
 export class OidcLoginDoneSchema {
   @ApiProperty({ example: 'POST the code from this URL to /v1/auth/login-code as {"code": "..."} within 60 seconds' }) next!: string;
 }
+
+@ApiSchema({ name: 'Session', description: 'A sign-in and its refreshes: never a token, the user agent header or the full address.' })
+export class SessionSchema {
+  @ApiProperty({ format: 'uuid', description: 'Also the `sid` claim of its access tokens.' }) id!: string;
+  @ApiProperty({ example: 'Firefox 133 on Linux', description: 'From the user agent at sign-in.' }) label!: string;
+  @ApiProperty({ type: String, nullable: true, example: '203.0.113.0/24', description: 'The network of the last sign-in or refresh: an IPv4 /24 or IPv6 /48.' }) address!: string | null;
+  @ApiProperty({ example: ['pwd'], description: 'How it authenticated (RFC 8176 `amr`): `pwd`, `oidc`, `saml`.' }) amr!: string[];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'The last sign-in or refresh (access-token use is not recorded).' }) lastUsedAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'When it ends however often it is refreshed (JWT_REFRESH_FAMILY_TTL).' }) expiresAt!: string;
+  @ApiProperty({ description: 'Whether the access token of this request belongs to it.' }) current!: boolean;
+}
+
+@ApiSchema({ name: 'SessionsEnded', description: 'How many sessions were ended.' })
+export class SessionsEndedSchema {
+  @ApiProperty({ example: 2 }) ended!: number;
+}

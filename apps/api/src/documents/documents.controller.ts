@@ -1,13 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { Authz, type AuthzContext, CheckPolicies } from '@bastion/authz';
 import type { Document } from '@bastion/database';
-import { SuccessorVersion } from '@bastion/versioning';
 import { DocumentsListService } from './documents-list.service';
 import { DocumentsService } from './documents.service';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { ListDocumentsV1Query } from './dto/list-documents.dto';
 import { UpdateDocumentDto } from './dto/update-document.dto';
-import { Authorized, RequiredScopes, Secured } from '../docs/api-docs.decorators';
+import { Authorized, RequiredScopes, Secured, Successor } from '../docs/api-docs.decorators';
 import { DocumentPageV1Schema, DocumentSchema } from '../docs/response-schemas';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
@@ -34,7 +33,7 @@ export class DocumentsController {
 
   @RequiredScopes('documents:read')
   @CheckPolicies({ action: 'read', subject: 'Document' })
-  @SuccessorVersion('/v2/documents')
+  @Successor('/v2/documents')
   @ApiOkResponse({ type: DocumentPageV1Schema })
   @Get()
   list(@Authz() ctx: AuthzContext, @Query() query: ListDocumentsV1Query) {

@@ -137,7 +137,8 @@ export class OidcLoginService {
 
   /**
    * The user of a verified ID token: by its (issuer, sub) link; else by a
-   * verified email (linked now, if in the provider's tenant); else a new user
+   * verified email (linked now, if in the provider's tenant and of a domain
+   * the provider is trusted for); else a new user
    * in the provider's tenant. An unverified email links and provisions
    * nothing: anyone can put any address in an account at some providers.
    */
@@ -161,6 +162,14 @@ export class OidcLoginService {
       if (existing.tenantId !== tenant.id) {
         this.refused(req, p.name, 'other-tenant', undefined, existing.id);
         throw problem(403, 'ERR_OIDC_ACCOUNT_CONFLICT', 'This account cannot sign in with this provider');
+      }
+      // Step: a provider links an existing account only for the email domains its tenant trusts it with
+      // (trustedDomains): anyone can hold a verified address of any domain at a public provider, and
+      // linking by it would hand them the local account (better-auth #11321; ASVS v5 10.5.2).
+      const domain = email.slice(email.lastIndexOf('@') + 1);
+      if (!p.trustedDomains.includes(domain)) {
+        this.refused(req, p.name, 'domain-not-trusted', { domain: domain.slice(0, 253) }, existing.id);
+        throw problem(403, 'ERR_OIDC_LINK_NOT_TRUSTED', 'This account cannot be linked to this provider; sign in another way');
       }
       await this.prisma.federatedIdentity.create({ data: { issuer, subject: claims.sub, userId: existing.id, provider: p.name, lastLoginAt: new Date() } });
       this.events.record({ action: 'auth.oidc.link', outcome: 'success', actorId: existing.id, actorType: 'user', tenantId: existing.tenantId, details: { provider: p.name } }, req);

@@ -75,7 +75,7 @@ export class SamlController {
     adapter.setHeader(res, 'Cache-Control', 'no-store');
     if (wantsJson(req)) {
       adapter.setHeader(res, 'Content-Type', 'application/json; charset=utf-8');
-      return adapter.reply(res, JSON.stringify(await this.auth.issueFor(user)), 200);
+      return adapter.reply(res, JSON.stringify(await this.auth.issueFor(user, ['saml'], req)), 200);
     }
     const target = new URL(this.cfg.SAML_LOGIN_RETURN_URL);
     target.searchParams.set('code', await this.codes.issue(user.id, 'saml'));

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Put, Req } from '@nestjs/common';
 import { type AuthPrincipal, CurrentPrincipal } from '@bastion/auth';
-import { SuccessorVersion } from '@bastion/versioning';
 import { AuthService } from '../auth/auth.service';
 import { PrincipalCache } from '../auth/principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import type { MeDto } from './dto/me.dto';
-import { RequiredScopes, Secured } from '../docs/api-docs.decorators';
+import { RequiredScopes, Secured, Successor } from '../docs/api-docs.decorators';
 import { MeV1Schema } from '../docs/response-schemas';
 import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 
@@ -20,7 +19,7 @@ export class UsersController {
 
   @Secured('jwt', 'api-key', 'oidc')
   @RequiredScopes('profile:read')
-  @SuccessorVersion('/v2/users/me')
+  @Successor('/v2/users/me')
   @ApiOkResponse({ type: MeV1Schema })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal): Promise<MeDto> {

@@ -82,6 +82,28 @@ describe('RevocationList', () => {
     expect(await c.isDenied('j1')).toBe(false);
   });
 
+  it('a revoked session refuses every access token carrying its sid, on every instance, for one token lifetime', async () => {
+    const store = new MemoryRevocationStore(clock);
+    const a = make(store);
+    const b = make(store);
+    await a.sync();
+    await b.sync();
+    await a.revokeSession('s1');
+    expect(a.verdict({ sub: 'u', tokenId: 'j1', sessionId: 's1' })).toBe('ERR_AUTH_TOKEN_REVOKED');
+    expect(a.verdict({ sub: 'u', tokenId: 'j2', sessionId: 's1' })).toBe('ERR_AUTH_TOKEN_REVOKED');
+    expect(a.verdict({ sub: 'u', tokenId: 'j3', sessionId: 's2' })).toBeNull();
+    expect(a.verdict({ sub: 'u', tokenId: 'j1' })).toBeNull(); // a token without sid is judged by its jti alone
+    await b.sync();
+    expect(b.verdict({ sub: 'u', sessionId: 's1' })).toBe('ERR_AUTH_TOKEN_REVOKED');
+    expect(b.stats.sessions).toBe(1);
+    // Recorded once: ending it again adds nothing.
+    await a.revokeSession('s1');
+    expect((await store.changes(null)).entries).toHaveLength(1);
+    now += TTL + DENY_GRACE_MS + 1;
+    await b.sync();
+    expect(b.verdict({ sub: 'u', sessionId: 's1' })).toBeNull();
+  });
+
   it('the bus makes every other instance read the store at once', async () => {
     const store = new MemoryRevocationStore(clock);
     const a = make(store, { bus: new MemoryAuthCacheBus() });

@@ -29,10 +29,12 @@ export interface RevocationListOptions {
   purgeIntervalMs?: number;
 }
 
-/** What a credential is checked with: its user, and for an access token its `jti` and `iat`. */
+/** What a credential is checked with: its user, and for an access token its `jti`, `sid` and `iat`. */
 export interface RevocationSubject {
   sub: string;
   tokenId?: string;
+  /** The session (`sid` claim) an access token belongs to. */
+  sessionId?: string;
   /** `iat` in ms (a whole second). */
   issuedAt?: number;
 }
@@ -61,12 +63,13 @@ interface SubjectState {
  * is unreachable), credentials are refused with `ERR_AUTH_UNAVAILABLE`
  * unless `failOpen`.
  *
- * Memory: one map entry per access token revoked and not yet expired, and
+ * Memory: one map entry per access token or session revoked and not yet expired, and
  * one per user disabled or signed out of everything in the last token
  * lifetime.
  */
 export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDestroy {
   private readonly tokens = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
   private readonly subjects = new Map<string, SubjectState>();
   private readonly logger = new Logger('Revocations');
   private readonly syncIntervalMs: number;
@@ -148,6 +151,23 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   }
 
   /**
+   * Ends every access token of session `sid` (their `sid` claim), now and on
+   * every instance, for the longest an access token issued just now lives.
+   * The caller also ends what issues new ones (the session's refresh family).
+   */
+  async revokeSession(sid: string): Promise<void> {
+    await this.record(this.sessionEntry(sid));
+  }
+
+  /**
+   * The entry {@link revokeSession} would record, for an app that writes it
+   * in its own transaction (with the session's end) and then calls {@link applied}.
+   */
+  sessionEntry(sid: string): NewRevocation {
+    return { kind: 'session', id: sid, expiresAtMs: this.options.clock.now() + this.options.accessTokenTtlMs + DENY_GRACE_MS };
+  }
+
+  /**
    * Ends every access token of `sub` issued so far, and while `disabled`
    * refuses every credential of `sub` (tokens, API keys, external tokens).
    * Enabling again (`disabled: false`) does not revive the earlier tokens.
@@ -188,6 +208,7 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
     const inForce = state && (state.expiresAtMs === null || state.expiresAtMs > now);
     if (inForce && state.disabled) return 'ERR_AUTH_ACCOUNT_DISABLED';
     if (subject.tokenId && this.tokenRevoked(subject.tokenId)) return 'ERR_AUTH_TOKEN_REVOKED';
+    if (subject.sessionId && this.sessionRevoked(subject.sessionId)) return 'ERR_AUTH_TOKEN_REVOKED';
     // `iat` has whole seconds: a token of the revocation's own second is not
     // refused by this rule (the app revokes those it issued by jti, as the
     // refresh-token store lists them), so a login just after it works.
@@ -220,8 +241,8 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   }
 
   /** Entries held, syncs done and failed, ms since the last successful sync. */
-  get stats(): { tokens: number; subjects: number; syncs: number; failures: number; ageMs: number } {
-    return { tokens: this.tokens.size, subjects: this.subjects.size, ...this.counts, ageMs: this.options.clock.now() - this.lastSyncAt };
+  get stats(): { tokens: number; sessions: number; subjects: number; syncs: number; failures: number; ageMs: number } {
+    return { tokens: this.tokens.size, sessions: this.sessions.size, subjects: this.subjects.size, ...this.counts, ageMs: this.options.clock.now() - this.lastSyncAt };
   }
 
   /**
@@ -293,8 +314,9 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
   }
 
   private apply(entry: RevocationEntry): void {
-    if (entry.kind === 'token') {
-      this.tokens.set(entry.id, Math.max(entry.expiresAtMs, this.tokens.get(entry.id) ?? 0));
+    if (entry.kind === 'token' || entry.kind === 'session') {
+      const map = entry.kind === 'token' ? this.tokens : this.sessions;
+      map.set(entry.id, Math.max(entry.expiresAtMs, map.get(entry.id) ?? 0));
       return;
     }
     // The latest entry of a user wins, in whatever order entries arrive.
@@ -305,6 +327,11 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
 
   private tokenRevoked(jti: string): boolean {
     const until = this.tokens.get(jti);
+    return until !== undefined && until > this.options.clock.now();
+  }
+
+  private sessionRevoked(sid: string): boolean {
+    const until = this.sessions.get(sid);
     return until !== undefined && until > this.options.clock.now();
   }
 
@@ -322,6 +349,7 @@ export class RevocationList implements TokenDenyList, OnModuleInit, OnModuleDest
     if (now - this.lastSweepAt < 10_000) return;
     this.lastSweepAt = now;
     for (const [jti, until] of this.tokens) if (until <= now) this.tokens.delete(jti);
+    for (const [sid, until] of this.sessions) if (until <= now) this.sessions.delete(sid);
     for (const [sub, s] of this.subjects) if (s.expiresAtMs !== null && s.expiresAtMs <= now) this.subjects.delete(sub);
   }
 }

@@ -1,11 +1,14 @@
 /**
  * One revocation as the source of truth keeps it. `token`: the access token
- * with this `jti` is revoked until it expires. `subject`: every credential of
+ * with this `jti` is revoked until it expires. `session`: every access token
+ * carrying this session id (`sid`) is revoked until the last of them expires.
+ * `subject`: every credential of
  * the user `id` is refused while `disabled`, and access tokens issued in a
  * second before `revokedBeforeMs` are refused until they expire.
  */
 export type RevocationEntry =
   | { seq: number; kind: 'token'; id: string; expiresAtMs: number }
+  | { seq: number; kind: 'session'; id: string; expiresAtMs: number }
   | { seq: number; kind: 'subject'; id: string; disabled: boolean; revokedBeforeMs: number; expiresAtMs: number | null };
 
 /** A {@link RevocationEntry} before the store has numbered it. */
@@ -20,7 +23,7 @@ export interface RevocationStore {
   /**
    * Records `entry` durably and returns it numbered. A `subject` entry
    * replaces the earlier ones of the same user (they may be deleted); a
-   * `token` entry for a jti already revoked is a no-op.
+   * `token` or `session` entry for an id already revoked is a no-op.
    */
   append(entry: NewRevocation): Promise<RevocationEntry>;
   /**
@@ -51,8 +54,8 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async append(entry: NewRevocation): Promise<RevocationEntry> {
     const at = this.clock.now();
-    if (entry.kind === 'token') {
-      const existing = this.rows.find((r) => r.entry.kind === 'token' && r.entry.id === entry.id);
+    if (entry.kind === 'token' || entry.kind === 'session') {
+      const existing = this.rows.find((r) => r.entry.kind === entry.kind && r.entry.id === entry.id);
       if (existing) return existing.entry;
     } else {
       for (let i = this.rows.length - 1; i >= 0; i -= 1) {

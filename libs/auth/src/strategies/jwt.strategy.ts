@@ -95,6 +95,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       scopes: typeof payload.scope === 'string' && payload.scope !== '' ? payload.scope.split(' ') : [],
       attributes,
       tokenId: payload.jti,
+      // OIDC Front-Channel Logout §3 names the session claim `sid`; revoking a session refuses its tokens.
+      ...(typeof payload.sid === 'string' && payload.sid !== '' ? { sessionId: payload.sid } : {}),
       expiresAt: payload.exp * 1000,
       // Required by the verifier (RFC 9068 §2.2).
       issuedAt: (payload.iat ?? 0) * 1000,

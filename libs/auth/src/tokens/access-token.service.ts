@@ -39,7 +39,7 @@ interface Remembered {
 export interface AccessTokenInput {
   sub: string;
   scopes: readonly string[];
-  /** App claims (e.g. `tid`, `role`); string values only. Registered claim names are refused. */
+  /** App claims (e.g. `tid`, `role`, `sid`); string values only. Registered claim names are refused. */
   claims?: Record<string, string>;
 }
 

@@ -70,6 +70,19 @@ export class RefreshTokenService {
     private readonly onEvent: AuthEventListener = () => undefined,
   ) {}
 
+  /**
+   * The id and end of a new family, for an app that records its login (a
+   * session) under that id before the first token is issued with {@link issue}.
+   */
+  newFamily(): { id: string; expiresAt: Date } {
+    return { id: randomUUID(), expiresAt: new Date(this.clock.now() + this.settings.familyTtlSeconds * 1000) };
+  }
+
+  /** Revokes the family `familyId` (e.g. a session ended from a list) and the access tokens issued with it. */
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.deny(await this.store.revokeFamily(familyId, new Date(this.clock.now())));
+  }
+
   /** Starts a new family (a login) or continues one, for `access`. */
   async issue(
     userId: string,
