@@ -292,8 +292,9 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
       try {
         const from = (n: number) => ({ 'x-forwarded-for': `203.0.113.${n}` });
         const forgot = (email: string, client: number) => call(tight.url, 'POST', '/v1/auth/password/forgot', { body: { email }, headers: from(client) });
-        // Per email: the third request for one address is refused, from any client, known address or not.
-        for (const email of ['bob@example.com', fresh('ghost')]) {
+        // Per email: the third request for one address is refused, from any client, known address or not. (An address
+        // no other test here names: with Redis, the counters are shared with the file's main app.)
+        for (const email of ['admin@example.com', fresh('ghost')]) {
           expect((await forgot(email, 10)).status).toBe(202);
           expect((await forgot(email, 11)).status).toBe(202);
           const third = await forgot(email, 12);
