@@ -61,7 +61,11 @@ export const mailConfig = registerAs('mail', () =>
         .string()
         .regex(/^smtps?:\/\/[^\s]+$/, { error: 'must be a URL such as smtp://localhost:1025 or smtps://user:pass@smtp.example.com:465' })
         .optional(),
-      MAIL_FROM: z.string().min(3).max(200).default('Bastion <noreply@bastion.localhost>'),
+      MAIL_FROM: z
+        .string()
+        .max(200)
+        .regex(/^(?:[^\r\n<>]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, { error: 'must be an address such as noreply@example.com or "Example <noreply@example.com>"' })
+        .default('Bastion <noreply@bastion.localhost>'),
       MAIL_OUTBOX_DIR: z.string().min(1).max(1024).default('.data/mail-outbox'),
     }),
     process.env,
