@@ -1,6 +1,10 @@
 // Sign-up with email verification, invitations and password reset, end to end over real HTTP, with the mail received
 // by a real SMTP server started here (smtp-server, parsed with mailparser): no mocked transport. Runs on whichever
 // adapter HTTP_ADAPTER names and on the embedded database or PostgreSQL + Redis (`npm run test:services`).
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { AfterResponse } from '../apps/api/src/accounts/after-response.service';
 import { MailService } from '@bastion/mail';
 import { startSmtpCatcher, type ReceivedMail, type SmtpCatcher } from '../libs/mail/test/smtp-catcher';
@@ -117,6 +121,28 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
         const res = await signup(email, 'short');
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('ERR_AUTH_PASSWORD_POLICY');
+      }
+    });
+
+    it('without SMTP_URL the mail lands in the development outbox, with its link', async () => {
+      const outbox = mkdtempSync(join(tmpdir(), 'bastion-outbox-'));
+      const local = await startApi({ ...env, SMTP_URL: undefined, MAIL_OUTBOX_DIR: outbox });
+      try {
+        const email = fresh('outbox');
+        const res = await call(local.url, 'POST', '/v1/auth/signup', { body: { email, password: 'a-Long-enough-passphrase', displayName: 'Olga' } });
+        expect(res.status).toBe(202);
+        await local.app.get(AfterResponse).idle();
+        await local.app.get(MailService).drain();
+        const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+        expect(files).toHaveLength(1);
+        // As a mail client reads the file.
+        const parsed = await simpleParser(readFileSync(join(outbox, files[0] as string)));
+        expect(parsed.subject).toBe('Verify your email address');
+        expect(parsed.text).toContain(`${env.APP_URL}/verify-email#token=`);
+        const token = /verify-email#token=([A-Za-z0-9_-]{43})/.exec(parsed.text ?? '')?.[1];
+        expect((await call(local.url, 'POST', '/v1/auth/email/verify', { body: { token } })).status).toBe(204);
+      } finally {
+        await local.close();
       }
     });
 

@@ -16,7 +16,7 @@ export class AfterResponse implements OnModuleDestroy {
 
   /** Starts `work` on a later turn of the event loop; never throws. */
   run(label: string, req: RequestContext, work: () => Promise<void>): void {
-    // A copy of what the audit record needs: the request object may be reused once the response is sent.
+    // What the failure's audit record needs, taken now, while the request is at hand.
     const context: RequestContext = { ip: req.ip, id: req.id, headers: { 'user-agent': req.headers?.['user-agent'] } };
     const job = new Promise<void>((resolve) => setImmediate(resolve))
       .then(work)
