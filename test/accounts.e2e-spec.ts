@@ -4,7 +4,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
+import { PrismaService } from '@bastion/database';
 import { AfterResponse } from '../apps/api/src/accounts/after-response.service';
 import { MailService } from '@bastion/mail';
 import { startSmtpCatcher, type ReceivedMail, type SmtpCatcher } from '../libs/mail/test/smtp-catcher';
@@ -206,6 +208,37 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
       const newer = tokenOf(await smtp.waitFor((m) => m.to === email && /Reset/.test(m.subject) && tokenOf(m) !== older));
       expect((await post('/v1/auth/password/reset', { token: older, newPassword: NEW_PASSWORD })).status).toBe(400);
       expect((await post('/v1/auth/password/reset', { token: newer, newPassword: NEW_PASSWORD })).status).toBe(204);
+    });
+
+    it('two resets racing with one link: exactly one wins', async () => {
+      const email = fresh('race');
+      await signup(email);
+      await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) });
+      await post('/v1/auth/password/forgot', { email });
+      const token = tokenOf(await mailTo(email, /Reset/));
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => post('/v1/auth/password/reset', { token, newPassword: `${NEW_PASSWORD}-${i}` })));
+      expect(results.map((r) => r.status).sort()).toEqual([204, 400, 400, 400, 400, 400]);
+    });
+
+    it('an expired link is refused (its row made older, no sleeping)', async () => {
+      const email = fresh('expired');
+      await signup(email);
+      await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) });
+      await post('/v1/auth/password/forgot', { email });
+      const token = tokenOf(await mailTo(email, /Reset/));
+      const prisma = api.app.get(PrismaService);
+      const user = await prisma.user.findUniqueOrThrow({ where: { email } });
+      const rows = await prisma.accountToken.findMany({ where: { userId: user.id, purpose: 'password-reset', usedAt: null } });
+      expect(rows).toHaveLength(1);
+      // Stored as SHA-256 only: the token itself is nowhere in the row.
+      expect(rows[0]?.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
+      expect(JSON.stringify(rows[0])).not.toContain(token);
+      // Issued for PASSWORD_RESET_TTL (30 min by default).
+      expect(Math.round(((rows[0]?.expiresAt.getTime() ?? 0) - (rows[0]?.createdAt.getTime() ?? 0)) / 60_000)).toBe(30);
+      await prisma.accountToken.update({ where: { id: rows[0]?.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const res = await post('/v1/auth/password/reset', { token, newPassword: NEW_PASSWORD });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('ERR_ACCOUNT_TOKEN_INVALID');
     });
 
     it('a reset token cannot verify an address', async () => {
