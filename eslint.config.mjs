@@ -22,8 +22,10 @@ export default tseslint.config(
   {
     // Paths from the operator's configuration or the repository, never from a request: key ring and
     // TLS files, the embedded database folder, migrations, the Swagger UI allowlist, CLI scripts, tests;
-    // the field-encryption key ring file (ENCRYPTION_KEYS_FILE), the auth server's JWKS file (OIDC_JWKS_FILE).
+    // the field-encryption key ring file (ENCRYPTION_KEYS_FILE), the auth server's JWKS file (OIDC_JWKS_FILE),
+    // the development mail outbox (MAIL_OUTBOX_DIR; file names made by the lib).
     files: [
+      'libs/mail/src/mail.service.ts',
       'libs/auth/src/keys/file-key-ring.ts',
       'libs/field-encryption/src/key-provider.ts',
       'apps/api/src/config/encryption.config.ts',

@@ -76,8 +76,9 @@ describe('npm run secrets:init', () => {
   it('gives the production lint no secret to object to', () => {
     const errors = lintProductionConfig(containerEnv('api', dir)).filter((f) => f.level === 'error');
     // What the lint rightly still says of compose, and nothing else: it publishes plain HTTP on
-    // loopback (no TLS), and its PostgreSQL, reachable only on the compose network, has a fixed password.
-    expect(errors.map((f) => f.variable).sort()).toEqual(['DATABASE_URL', 'REQUIRE_HTTPS']);
+    // loopback (no TLS), so the links in its mails are plain http too, and its PostgreSQL, reachable only on the
+    // compose network, has a fixed password.
+    expect(errors.map((f) => f.variable).sort()).toEqual(['APP_URL', 'DATABASE_URL', 'REQUIRE_HTTPS']);
     const env = containerEnv('api', dir);
     for (const name of ['AUDIT_HMAC_KEY', 'METRICS_TOKEN'] as const) expect([name, SECRET_VARIABLES.includes(name), env[name]?.length]).toEqual([name, true, 64]);
   });

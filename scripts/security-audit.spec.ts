@@ -48,6 +48,14 @@ describe('security:audit', () => {
       ]);
     });
 
+    it('flags open sign-up and plain-http links', () => {
+      const base = { NODE_ENV: 'production', REQUIRE_HTTPS: 'true', TRUST_PROXY: '1', DATABASE_URL: 'postgresql://u@db/x', ENCRYPTION_KEYS_FILE: '/run/secrets/keys.json' };
+      const errors = (extra: Record<string, string>) => lintProductionConfig({ ...base, ...extra }).filter((f) => f.level === 'error').map((f) => f.variable);
+      expect(errors({ SIGNUP: 'open', APP_URL: 'http://app.example.com' })).toEqual(['SIGNUP', 'APP_URL']);
+      expect(errors({ SIGNUP: 'invite', APP_URL: 'https://app.example.com', SMTP_URL: 'smtps://u:p@smtp.example.com:465' })).toEqual([]);
+      expect(lintProductionConfig(base).filter((f) => f.level === 'info').map((f) => f.variable)).toEqual(expect.arrayContaining(['APP_URL', 'SMTP_URL']));
+    });
+
     it('wants production mode, TLS behind a trusted proxy, and a real database', () => {
       const errors = lintProductionConfig({ NODE_ENV: 'development', REQUIRE_HTTPS: 'true' }).filter((f) => f.level === 'error').map((f) => f.variable);
       expect(errors).toEqual(['NODE_ENV', 'TRUST_PROXY', 'DATABASE_URL', 'ENCRYPTION_KEYS']);

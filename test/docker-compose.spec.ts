@@ -10,8 +10,8 @@ describe('docker-compose.yml', () => {
     services: Record<string, { healthcheck?: { test: unknown }; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; ports?: string[]; env_file?: string[]; volumes?: string[] }>;
   };
 
-  it('runs postgres, redis, api and auth-server, each with a health check', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'auth-server', 'postgres', 'redis']);
+  it('runs postgres, redis, mailpit, api and auth-server, each with a health check', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'auth-server', 'mailpit', 'postgres', 'redis']);
     for (const [name, service] of Object.entries(compose.services)) {
       expect([name, service.healthcheck?.test]).toEqual([name, expect.anything()]);
     }
@@ -42,6 +42,12 @@ describe('docker-compose.yml', () => {
       expect(command.startsWith('node ') || / exec node /.test(command)).toBe(true);
     }
     expect(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8')).toMatch(/^CMD \["node", /m);
+  });
+
+  it('sends the API\'s mail to the Mailpit service, whose web UI is published on loopback', () => {
+    expect(compose.services.api?.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
+    expect(compose.services.api?.environment?.MAIL_FROM).toMatch(/<[^@\s]+@[^@\s]+>$/);
+    expect(compose.services.mailpit?.ports).toEqual(['127.0.0.1:8025:8025']);
   });
 
   it('publishes ports on loopback only', () => {

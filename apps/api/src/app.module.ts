@@ -10,6 +10,7 @@ import { SkipThrottle } from '@bastion/throttling';
 import { HealthController, HealthModule } from '@bastion/health';
 import { REDIS_CLIENT, RedisModule } from '@bastion/redis';
 import type Redis from 'ioredis';
+import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthCacheModule } from './auth/auth-cache.module';
 import { AuthModule } from './auth/auth.module';
@@ -122,6 +123,7 @@ Undocumented('answers 404 to anyone but loopback or a METRICS_TOKEN bearer, so t
     DocumentsModule,
     SamlModule,
     OidcLoginModule,
+    AccountsModule,
   ],
 })
 export class AppModule {}

@@ -11,5 +11,5 @@ export { DatabaseError } from './errors.js';
 export { databaseUnavailability, databaseProblem } from './unavailable.js';
 export type { DatabaseUnavailability, DatabaseProblem } from './unavailable.js';
 export { Prisma, PrismaClient } from './generated/prisma/client.js';
-export type { Tenant, User, Document, SamlIdentityProvider, Session } from './generated/prisma/client.js';
+export type { Tenant, User, Document, SamlIdentityProvider, Session, Invitation } from './generated/prisma/client.js';
 export { Role, UserStatus, Classification, DocumentStatus } from './generated/prisma/enums.js';

@@ -14,6 +14,7 @@ import { AuthOidcModule } from './libs/auth-oidc/src/index.js';
 import { AuthSamlModule, SamlServiceProvider } from './libs/auth-saml/src/index.js';
 import { AuthzModule, type AuthzPrincipal } from './libs/authz/src/index.js';
 import { HealthController, HealthModule } from './libs/health/src/index.js';
+import { MailModule } from './libs/mail/src/index.js';
 import { MetricsController, ObservabilityModule } from './libs/observability/src/index.js';
 import { RedisModule } from './libs/redis/src/index.js';
 import { BastionThrottlerGuard, parseRate, SkipThrottle, ThrottlingModule } from './libs/throttling/src/index.js';
@@ -71,6 +72,8 @@ SkipThrottle()(MetricsController);
     AuditModule.forRoot({ store: auditStore, flushIntervalMs: 50 }),
     ThrottlingModule.forRoot({ throttlers: [{ name: 'api', ...parseRate('100/1m') }] }),
     HealthModule.forRoot({ checks: {} }),
+    // No smtpUrl: the development outbox (nothing is written until a mail is sent).
+    MailModule.forRoot({ from: 'Copy App <noreply@copy-app.example>' }),
     // Discovery is lazy: nothing is fetched until a token names this issuer.
     AuthOidcModule.forRoot({
       issuers: [{ name: 'example', discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration', audience: 'copy-app' }],

@@ -13,6 +13,7 @@ import {
 import { PrismaService, type User } from '@bastion/database';
 import { Inject } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { AccountError } from '../accounts/account-error';
 import { SecurityEvents } from '../audit/security-events.service';
 import { PrincipalCache } from './principal-cache.service';
 import type { ClientRequest } from '../common/client-request';
@@ -65,6 +66,12 @@ export class AuthService {
     }
     const user = await this.prisma.user.findUnique({ where: { email: normalized } });
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
+    // After the password check, and only for the right password: a sign-up whose address is not verified yet.
+    if (user && ok && user.status === 'pending') {
+      await attempt.succeeded();
+      this.events.record({ action: 'auth.login', outcome: 'denied', actorId: user.id, actorType: 'user', tenantId: user.tenantId, details: { reason: 'email-unverified' } }, req);
+      throw new AccountError('ERR_ACCOUNT_EMAIL_UNVERIFIED', 'Verify your email address first: open the link we sent, or ask for a new one (POST /v1/auth/email/resend)');
+    }
     if (!user || !ok || user.status !== 'active') {
       await attempt.failed();
       this.events.record(

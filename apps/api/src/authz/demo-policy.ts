@@ -12,6 +12,7 @@ export const POLICY_SCHEMA: PolicySchema = {
     Policy: ['role', 'rules', 'version'],
     AuditEvent: ['action', 'outcome', 'actorType', 'actorId', 'tenantId', 'targetType', 'targetId'],
     SamlIdentityProvider: ['id', 'tenantId', 'name', 'entityId', 'entryPoint', 'certificates', 'allowIdpInitiated', 'groupRoles', 'defaultRole', 'enabled'],
+    Invitation: ['id', 'tenantId', 'email', 'role', 'invitedBy'],
   },
   attributes: ['id', 'tenantId', 'department', 'role'],
 };
@@ -37,6 +38,7 @@ export const DEMO_POLICY: Record<'admin' | 'editor' | 'viewer', PolicyRule[]> = 
     { action: 'read', subject: 'AuditEvent' },
     { action: 'update', subject: 'User', fields: ['role', 'status'], conditions: { id: ME }, inverted: true, reason: 'Admins cannot change their own role or status' },
     { action: 'manage', subject: 'SamlIdentityProvider', conditions: { tenantId: TENANT } },
+    { action: 'manage', subject: 'Invitation', conditions: { tenantId: TENANT } },
   ],
   editor: [
     ...PROFILE,

@@ -1,3 +1,4 @@
+import { accountsConfig, mailConfig } from './accounts.config';
 import { apiConfig } from './api.config';
 import { authConfig } from './auth.config';
 import { authzConfig } from './authz.config';
@@ -11,10 +12,10 @@ import { rateLimitConfig } from './rate-limit.config';
 import { redisConfig } from './redis.config';
 import { samlConfig } from './saml.config';
 
-export { apiConfig, authConfig, authzConfig, cacheConfig, databaseConfig, docsConfig, encryptionConfig, observabilityConfig, oidcConfig, rateLimitConfig, redisConfig, samlConfig };
+export { accountsConfig, mailConfig, apiConfig, authConfig, authzConfig, cacheConfig, databaseConfig, docsConfig, encryptionConfig, observabilityConfig, oidcConfig, rateLimitConfig, redisConfig, samlConfig };
 
 /** Every config of the API, in the order ConfigModule loads them. */
-export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, oidcConfig, cacheConfig, encryptionConfig, samlConfig, docsConfig];
+export const apiConfigs = [apiConfig, databaseConfig, redisConfig, authConfig, rateLimitConfig, authzConfig, observabilityConfig, oidcConfig, cacheConfig, encryptionConfig, samlConfig, docsConfig, accountsConfig, mailConfig];
 
 /** Validates the whole environment now; throws a ConfigError naming each bad variable. */
 export function validateApiEnvironment(): void {

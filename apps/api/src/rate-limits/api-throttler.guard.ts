@@ -10,6 +10,8 @@ import { RATE_TIER_KEY } from './rate-tier.decorator';
 /** The throttler of failed authentications per address (RATE_LIMIT_AUTH_FAILURES). */
 export const AUTH_FAILURES = 'authFailures';
 
+/** The throttler of the account routes per client (RATE_LIMIT_ACCOUNTS): one budget across all of them. */
+export const ACCOUNTS = 'accounts';
 
 /**
  * The demo's limits: `api` is one budget per client across every route (a
@@ -54,11 +56,11 @@ export class ApiThrottlerGuard extends BastionThrottlerGuard {
     return throttler.name === 'api' && principal?.apiKeyId && Number.isSafeInteger(own) && own > 0 ? own : throttler.limit;
   }
 
-  // One `api` (and one `authFailures`) counter per client for the whole API,
+  // One `api` (and one `authFailures`, one `accounts`) counter per client for the whole API,
   // not one per route; hashed so that addresses and user ids do not appear in
   // Redis key names.
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
-    if (name !== 'api' && name !== AUTH_FAILURES) return super.generateKey(context, suffix, name);
+    if (name !== 'api' && name !== AUTH_FAILURES && name !== ACCOUNTS) return super.generateKey(context, suffix, name);
     return `${name}:${this.hashed(suffix)}`;
   }
 

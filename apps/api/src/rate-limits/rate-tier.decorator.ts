@@ -4,7 +4,7 @@ import { SetMetadata } from '@nestjs/common';
 export const RATE_TIER_KEY = 'BASTION:RATE_TIER';
 
 /** The extra limits of the demo, each counted only on the routes that name it. */
-export type RateTierName = 'refresh' | 'apiKeyCreate';
+export type RateTierName = 'refresh' | 'apiKeyCreate' | 'accounts';
 
 /**
  * Counts this route against a named limit on top of the per-client `api`

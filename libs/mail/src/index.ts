@@ -1,0 +1,10 @@
+export { MailModule } from './mail.module.js';
+export { MAIL_MODULE_OPTIONS } from './mail.module-definition.js';
+export { MailService } from './mail.service.js';
+export type { MailDelivery } from './mail.service.js';
+export { validateMailOptions } from './options.js';
+export type { MailModuleOptions, ResolvedMailOptions } from './options.js';
+export type { MailMessage, MailEvent } from './mail-event.js';
+export { MailError } from './errors.js';
+export type { MailErrorCode } from './errors.js';
+export { escapeHtml } from './escape-html.js';
