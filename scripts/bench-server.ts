@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     switch (message.cmd) {
       case 'rss':
         // maxRSS is in kilobytes: the peak over the process's whole life.
-        return reply({ maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss });
+        return reply({ maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, memory: process.memoryUsage() });
       case 'cpu': {
         // Every thread of the process (argon2 runs on libuv's pool), in microseconds.
         const { user, system } = process.cpuUsage();

@@ -65,13 +65,35 @@ export class DeprecationInterceptor implements NestInterceptor {
     }
   }
 
+  // A route's declared version and successor, read once per handler and class (this interceptor
+  // runs on every request; the decorators cannot change after start).
+  private readonly routes = new WeakMap<object, WeakMap<object, { declared: string | string[] | symbol | undefined; successor: string | undefined }>>();
+
+  private routeOf(context: ExecutionContext) {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.routes.get(handler);
+    let route = byClass?.get(classRef);
+    if (!route) {
+      const targets = [handler, classRef];
+      route = {
+        declared: this.reflector.getAllAndOverride<string | string[] | symbol | undefined>(VERSION_METADATA, targets),
+        successor: this.reflector.getAllAndOverride<string | undefined>(SUCCESSOR_KEY, targets),
+      };
+      if (!byClass) {
+        byClass = new WeakMap();
+        this.routes.set(handler, byClass);
+      }
+      byClass.set(classRef, route);
+    }
+    return route;
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<{ url?: string; originalUrl?: string }>();
     const used = /^\/v([^/?]+)(?:[/?]|$)/.exec(request.originalUrl ?? request.url ?? '')?.[1];
-    const declared = this.reflector.getAllAndOverride<string | string[] | symbol | undefined>(VERSION_METADATA, targets);
+    const { declared, successor } = this.routeOf(context);
     const versions = used !== undefined ? [used] : declared === undefined ? [this.options.defaultVersion] : declared === VERSION_NEUTRAL ? [] : [declared].flat();
-    const successor = this.reflector.getAllAndOverride<string | undefined>(SUCCESSOR_KEY, targets);
     const deprecated = versions
       .map((v) => (typeof v === 'string' ? this.options.deprecated[v] : undefined))
       .find((d) => d !== undefined && (!d.perRoute || successor !== undefined));
