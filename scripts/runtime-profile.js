@@ -41,7 +41,7 @@ function runtimeFlags(env) {
  * Re-executes this process with {@link runtimeFlags} when it was started without them, before anything else runs.
  * Flags given on the command line come after them, so they win (`node --max-semi-space-size=64 scripts/start.js`).
  * Where `process.execve` does not exist (Windows; Node before 22.15) the process goes on as it is.
- * @param {string} script the script to run again (its own `__filename`)
+ * @param {string} script the script to run again (the caller's own file)
  */
 function applyRuntimeFlags(script) {
   const flags = runtimeFlags(process.env);

@@ -1,4 +1,5 @@
 // scripts/runtime-profile.js is plain CommonJS: scripts/start.js loads it before anything is built.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runtimeFlags } = require('./runtime-profile.js') as { runtimeFlags: (env: Record<string, string | undefined>) => string[] };
 
 describe('npm start runtime flags', () => {

@@ -8,6 +8,6 @@ const { join } = require('node:path');
 const { applyRuntimeFlags } = require('./runtime-profile');
 const { buildIfStale } = require('./build-if-stale');
 
-applyRuntimeFlags(__filename);
+applyRuntimeFlags(join(__dirname, 'start.js'));
 buildIfStale();
 require(join(__dirname, '..', 'dist', 'scripts', 'launch.js'));
