@@ -4,7 +4,7 @@
 // itself with them: `process.execve` replaces the process image and keeps its pid, so Ctrl-C and a supervisor's
 // signals still reach the launcher directly, as they did before. Each setting is measured in docs/performance.md
 // ("Memory"); together they take the peak resident memory of `npm start` on the embedded database, after the
-// benchmark's load, from ~1 GiB to ~300-360 MiB.
+// benchmark's load, from ~1 GiB to ~330-370 MiB.
 
 /** V8 heap settings, on either database. */
 const HEAP_FLAGS = [
