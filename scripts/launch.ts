@@ -1,3 +1,6 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { databaseEnv, parseEnv, startupErrorMessage } from '@bastion/config';
 import { applyMigrations, PrismaClient } from '@bastion/database';
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   // The auth server's oidc-provider loads while the database starts (an error surfaces when the app is built).
   loadOidcProvider().catch(() => undefined);
   const embedded = parseEnv(databaseEnv, process.env).DATABASE_URL === undefined;
+  if (embedded) await createEmbeddedCluster(parseEnv(databaseEnv, process.env).EMBEDDED_DB_DIR);
 
   // Held open until shutdown, so the apps share this database instead of reopening it.
   const db = await openConfiguredDatabase();
@@ -82,6 +86,23 @@ async function main(): Promise<void> {
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
+}
+
+/**
+ * Creates the embedded database's cluster in a child process when its folder holds none yet (the first start).
+ * PGlite's initdb runs a second database instance beside the first and keeps a copy of its 128 MiB WebAssembly
+ * heap: ~500 MiB resident for a few seconds, which V8 gives back only at some later full GC. In a child that exits,
+ * it is given back at once, and this process, which runs for days, never holds it (docs/performance.md, "Memory").
+ * The child runs with this process's flags and environment; then this process opens the folder as on any start.
+ */
+async function createEmbeddedCluster(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const child = fork(join(__dirname, 'embedded-init.js'), [], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (exitCode) => resolve(exitCode));
+  });
+  if (code !== 0) throw new Error(`creating the embedded database in ${dir} failed (exit code ${code})`);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMigrations, DatabaseError, type DatabaseConnection, PrismaClient } from '@bastion/database';
+import { applyMigrations, DatabaseError, type DatabaseConnection, openDatabase, PrismaClient, resolveDatabaseOptions } from '@bastion/database';
 import { seedDemo } from '../prisma/seed';
 import { MIGRATIONS_DIR } from '../scripts/database';
 import { baseEnv, prepareDatabase } from './support/harness';
@@ -22,6 +22,21 @@ describe('migrations and seed (e2e)', () => {
     await prisma?.$disconnect();
     await db?.close();
     rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('the embedded database runs with a 16 MB buffer pool, on top of the PGlite defaults', async () => {
+    // Its own throwaway embedded database, whichever database the suite runs against.
+    const embedded = await openDatabase(resolveDatabaseOptions({ embeddedDir: 'memory://buffer-pool' }));
+    try {
+      const [settings] = await embedded.session((s) =>
+        s.query<Record<string, string>>(
+          "SELECT current_setting('shared_buffers') AS shared_buffers, current_setting('wal_buffers') AS wal_buffers, current_setting('search_path') AS search_path, current_setting('max_worker_processes') AS workers",
+        ),
+      );
+      expect(settings).toEqual({ shared_buffers: '16MB', wal_buffers: '512kB', search_path: 'public', workers: '0' });
+    } finally {
+      await embedded.close();
+    }
   });
 
   it('applying the migrations again changes nothing', async () => {

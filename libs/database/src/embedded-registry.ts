@@ -16,6 +16,20 @@ interface Entry {
 // apps started in one test see the same throwaway database.
 const open = new Map<string, Entry>();
 
+/**
+ * Postgres settings of the embedded database, added to PGlite's own start parameters.
+ *
+ * PGlite keeps initdb's `shared_buffers = 128MB`, allocated inside its WebAssembly heap, and nearly all of it is
+ * resident as soon as the database starts: ~150 MiB before the first query, ~30 MiB with 16 MB (measured in
+ * docs/performance.md, "Memory"). The demo's whole database, catalog included, is under 10 MB, so 16 MB holds all of
+ * it; a page that does not fit is read again from the data folder (through the operating system's file cache) or,
+ * for `memory://`, from PGlite's in-memory file system, so a larger database gets slower, never wrong.
+ * `wal_buffers` follows it (1/32, 512 kB). The per-operation limits (`work_mem`, `maintenance_work_mem`,
+ * `temp_buffers`) are ceilings allocated only while a query needs them, so they keep Postgres's defaults.
+ */
+const SHARED_BUFFERS = 'shared_buffers=16MB';
+const EMBEDDED_SETTINGS = ['-c', SHARED_BUFFERS];
+
 function keyOf(dir: string): string {
   return dir.startsWith('memory://') ? dir : resolve(dir);
 }
@@ -29,7 +43,11 @@ export function acquireEmbedded(dir: string): Promise<PGlite> {
       mkdirSync(key, { recursive: true });
       lockFolder(key);
     }
-    const db = PGlite.create(key.startsWith('memory://') ? undefined : key);
+    const db = PGlite.create(key.startsWith('memory://') ? undefined : key, {
+      startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+      // A new cluster's initdb runs with it too, and writes it into the folder's postgresql.conf.
+      initDbStartParams: ['--set', SHARED_BUFFERS],
+    });
     entry = { db, users: 0 };
     open.set(key, entry);
     db.catch(() => open.delete(key));
