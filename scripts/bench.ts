@@ -149,8 +149,15 @@ export function serverEnv(spec: ServerSpec, dir: string, extra: Env = {}): Env {
   return env;
 }
 
+// The Node flags `npm start` runs with (scripts/runtime-profile.js, plain JavaScript beside this file's source).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runtimeFlags } = require(join(ROOT, 'scripts', 'runtime-profile.js')) as { runtimeFlags(env: Env): string[] };
+
 export async function startServer(spec: ServerSpec, dir: string, extra: Env = {}): Promise<Running> {
-  const child = fork(join(__dirname, 'bench-server.js'), [], { env: serverEnv(spec, dir, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const env = serverEnv(spec, dir, extra);
+  // An API server runs as `npm start` runs it (the same V8 flags), so its figures are what a user of the demo gets.
+  const execArgv = spec.kind === 'api' ? runtimeFlags(env) : [];
+  const child = fork(join(__dirname, 'bench-server.js'), [], { env: env as NodeJS.ProcessEnv, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let next = 0;
   const pending = new Map<number, (v: unknown) => void>();
   const port = await new Promise<number>((resolve, reject) => {
