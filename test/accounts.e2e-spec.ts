@@ -309,7 +309,9 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
       await signup(email);
       await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) });
       const stranger = await login(api.url, email, 'a-Long-enough-passphrase');
-      expect((await call(api.url, 'DELETE', `/v1/invitations/${created.body.id}`, { token: stranger.accessToken })).status).toBe(404);
+      const foreign = await call(api.url, 'DELETE', `/v1/invitations/${created.body.id}`, { token: stranger.accessToken });
+      expect([foreign.status, foreign.body.code]).toEqual([404, 'ERR_INVITATION_NOT_FOUND']);
+      expect(foreign.headers.get('content-type')).toContain('application/problem+json');
       const theirs = await call(api.url, 'GET', '/v1/invitations', { token: stranger.accessToken });
       expect(theirs.status).toBe(200);
       expect(theirs.body).toEqual([]);
