@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
+import { AuditTrail } from '@bastion/audit';
 import { PrismaService } from '@bastion/database';
 import { AfterResponse } from '../apps/api/src/accounts/after-response.service';
 import { MailService } from '@bastion/mail';
@@ -308,7 +309,9 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
       await signup(email);
       await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) });
       const stranger = await login(api.url, email, 'a-Long-enough-passphrase');
-      expect((await call(api.url, 'DELETE', `/v1/invitations/${created.body.id}`, { token: stranger.accessToken })).status).toBe(404);
+      const foreign = await call(api.url, 'DELETE', `/v1/invitations/${created.body.id}`, { token: stranger.accessToken });
+      expect([foreign.status, foreign.body.code]).toEqual([404, 'ERR_INVITATION_NOT_FOUND']);
+      expect(foreign.headers.get('content-type')).toContain('application/problem+json');
       const theirs = await call(api.url, 'GET', '/v1/invitations', { token: stranger.accessToken });
       expect(theirs.status).toBe(200);
       expect(theirs.body).toEqual([]);
@@ -316,6 +319,117 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
       const denied = await call(api.url, 'POST', '/v1/invitations', { token: editor.accessToken, body: { email: fresh('nope'), role: 'admin' } });
       expect(denied.status).toBe(403);
       expect(denied.body.code).toBe('ERR_AUTHZ_DENIED');
+    });
+  });
+
+  // Where accounts meet sessions, the audit trail and versioning (issue 22 was built in two halves, merged after).
+  describe('with sessions, the audit trail and versioning', () => {
+    const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as { sid?: string };
+    const sessionsOf = async (token: string) => {
+      const res = await call(api.url, 'GET', '/v1/auth/sessions', { token });
+      expect(res.status).toBe(200);
+      return res.body as { id: string; amr: string[]; current: boolean }[];
+    };
+    /** A verified account of its own tenant (an admin there), signed in twice. */
+    const verifiedAccount = async (name: string) => {
+      const email = fresh(name);
+      await signup(email);
+      expect((await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) })).status).toBe(204);
+      return email;
+    };
+
+    it('a verified sign-up signs in to a password session (amr pwd); a reset ends every session and access token at once', async () => {
+      const email = await verifiedAccount('sessions');
+      const laptop = await login(api.url, email, 'a-Long-enough-passphrase');
+      const phone = await login(api.url, email, 'a-Long-enough-passphrase');
+      const listed = await sessionsOf(laptop.accessToken);
+      expect(listed.map((s) => s.id).sort()).toEqual([claims(laptop.accessToken).sid, claims(phone.accessToken).sid].sort());
+      expect(listed.every((s) => s.amr.length === 1 && s.amr[0] === 'pwd')).toBe(true);
+
+      await post('/v1/auth/password/forgot', { email });
+      const token = tokenOf(await mailTo(email, /Reset your password/));
+      expect((await post('/v1/auth/password/reset', { token, newPassword: NEW_PASSWORD })).status).toBe(204);
+      // At once: the very next request with either old access token is refused, the list included.
+      for (const old of [laptop, phone]) {
+        const res = await call(api.url, 'GET', '/v1/auth/sessions', { token: old.accessToken });
+        expect([res.status, res.body.code]).toEqual([401, 'ERR_AUTH_TOKEN_REVOKED']);
+      }
+      // No session of before the reset is live: a sign-in with the new password lists only itself.
+      const after = await login(api.url, email, NEW_PASSWORD);
+      const now = await sessionsOf(after.accessToken);
+      expect(now.map((s) => [s.id, s.current, s.amr])).toEqual([[claims(after.accessToken).sid, true, ['pwd']]]);
+      const prisma = api.app.get(PrismaService);
+      const ended = await prisma.session.findMany({ where: { id: { in: [claims(laptop.accessToken).sid as string, claims(phone.accessToken).sid as string] } } });
+      expect(ended.map((s) => s.endedAt !== null)).toEqual([true, true]);
+    });
+
+    it('an accepted invitation signs in to a password session (amr pwd)', async () => {
+      const admin = await login(api.url, 'admin@example.com');
+      const email = fresh('inv-session');
+      expect((await call(api.url, 'POST', '/v1/invitations', { token: admin.accessToken, body: { email, role: 'viewer' } })).status).toBe(201);
+      expect((await post('/v1/invitations/accept', { token: tokenOf(await mailTo(email, /invited/)), password: NEW_PASSWORD, displayName: 'Vera Viewer' })).status).toBe(204);
+      const session = await login(api.url, email, NEW_PASSWORD);
+      expect((await sessionsOf(session.accessToken)).map((s) => [s.id, s.current, s.amr])).toEqual([[claims(session.accessToken).sid, true, ['pwd']]]);
+    });
+
+    it('the account routes are current: no Deprecation, Sunset or Link header', async () => {
+      const admin = await login(api.url, 'admin@example.com');
+      const answers = [
+        await signup(fresh('current')),
+        await post('/v1/auth/email/verify', { token: 'D'.repeat(43) }),
+        await post('/v1/auth/email/resend', { email: fresh('current') }),
+        await post('/v1/auth/password/forgot', { email: fresh('current') }),
+        await post('/v1/auth/password/reset', { token: 'D'.repeat(43), newPassword: NEW_PASSWORD }),
+        await post('/v1/invitations/accept', { token: 'D'.repeat(43), password: NEW_PASSWORD, displayName: 'X' }),
+        await call(api.url, 'POST', '/v1/invitations', { token: admin.accessToken, body: { email: fresh('current'), role: 'viewer' } }),
+        await call(api.url, 'GET', '/v1/invitations', { token: admin.accessToken }),
+      ];
+      for (const res of answers) {
+        expect(res.status).toBeLessThan(500);
+        expect([res.headers.get('deprecation'), res.headers.get('sunset'), res.headers.get('link')]).toEqual([null, null, null]);
+      }
+    });
+
+    it('each account action and a session end leaves its audit event, read through GET /v1/audit-events', async () => {
+      const since = new Date(Date.now() - 1000).toISOString();
+      const email = fresh('audited');
+      await signup(email);
+      const first = tokenOf(await mailTo(email, /Verify/));
+      await post('/v1/auth/email/resend', { email });
+      const second = tokenOf(await smtp.waitFor((m) => m.to === email && /Verify/.test(m.subject) && tokenOf(m) !== first));
+      expect((await post('/v1/auth/email/verify', { token: second })).status).toBe(204);
+      await post('/v1/auth/password/forgot', { email });
+      expect((await post('/v1/auth/password/reset', { token: tokenOf(await mailTo(email, /Reset your password/)), newPassword: NEW_PASSWORD })).status).toBe(204);
+      const user = await login(api.url, email, NEW_PASSWORD);
+      const other = await login(api.url, email, NEW_PASSWORD);
+      expect((await call(api.url, 'DELETE', `/v1/auth/sessions/${claims(other.accessToken).sid}`, { token: user.accessToken })).status).toBe(204);
+
+      const admin = await login(api.url, 'admin@example.com');
+      const invitee = fresh('audited-inv');
+      const accepted = await call(api.url, 'POST', '/v1/invitations', { token: admin.accessToken, body: { email: invitee, role: 'viewer' } });
+      await post('/v1/invitations/accept', { token: tokenOf(await mailTo(invitee, /invited/)), password: NEW_PASSWORD, displayName: 'Ana Audited' });
+      const revoked = await call(api.url, 'POST', '/v1/invitations', { token: admin.accessToken, body: { email: fresh('audited-rev'), role: 'viewer' } });
+      expect((await call(api.url, 'DELETE', `/v1/invitations/${revoked.body.id}`, { token: admin.accessToken })).status).toBe(204);
+      await settle();
+      await api.app.get(AuditTrail).flush();
+
+      const userId = (await api.app.get(PrismaService).user.findUniqueOrThrow({ where: { email } })).id;
+      const events = async (action: string) => {
+        const res = await call(api.url, 'GET', `/v1/audit-events?action=${action}&outcome=success&from=${encodeURIComponent(since)}&limit=200`, { token: admin.accessToken });
+        expect(res.status).toBe(200);
+        return res.body.items as { actorId: string | null; targetType: string | null; targetId: string | null; tenantId: string | null; details: Record<string, unknown> }[];
+      };
+      for (const action of ['account.signup', 'account.email-verify', 'account.verification-resend', 'account.password-forgot', 'account.password-reset']) {
+        const mine = (await events(action)).filter((e) => e.actorId === userId);
+        expect({ action, count: mine.length }).toEqual({ action, count: 1 });
+      }
+      expect((await events('account.password-reset')).find((e) => e.actorId === userId)?.details).toMatchObject({ sessionsEnded: true });
+      expect((await events('session.end')).some((e) => e.targetId === claims(other.accessToken).sid && e.actorId === userId)).toBe(true);
+      expect((await events('invitation.create')).some((e) => e.targetId === accepted.body.id)).toBe(true);
+      expect((await events('invitation.accept')).some((e) => e.targetId === accepted.body.id)).toBe(true);
+      const revoke = (await events('invitation.revoke')).find((e) => e.targetId === revoked.body.id);
+      const acme = (await api.app.get(PrismaService).invitation.findUniqueOrThrow({ where: { id: revoked.body.id } })).tenantId;
+      expect(revoke?.tenantId).toBe(acme);
     });
   });
 

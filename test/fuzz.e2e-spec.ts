@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import fc from 'fast-check';
 import { operationsOf } from '../apps/api/src/docs/api-docs';
@@ -16,6 +19,10 @@ describe('fuzzing every DTO (e2e)', () => {
     RATE_LIMIT_API: '100000/1m',
     RATE_LIMIT_REFRESH: '100000/1m',
     RATE_LIMIT_API_KEY_CREATE: '100000/1h',
+    RATE_LIMIT_ACCOUNTS: '100000/15m',
+    RATE_LIMIT_ACCOUNT_EMAIL: '100000/1h',
+    // Sign-ups and resets the fuzzer makes valid queue mail: to a throwaway outbox, not the repository's .data/.
+    MAIL_OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'bastion-fuzz-outbox-')),
   };
   const api = useApi(env);
   let token: string;

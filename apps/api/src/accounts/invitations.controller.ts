@@ -41,7 +41,7 @@ export class InvitationsController {
   @CheckPolicies({ action: 'delete', subject: 'Invitation' })
   @ApiOperation({ summary: 'Revoke a pending invitation: its link stops working at once' })
   @ApiNoContentResponse({ description: 'Revoked (again: still 204).' })
-  @ProblemResponse(404, 'No invitation with this id in the caller’s tenant.')
+  @ProblemResponse(404, 'No invitation with this id in the caller’s tenant (`ERR_INVITATION_NOT_FOUND`).')
   @ProblemResponse(409, 'Already accepted (`ERR_INVITATION_ACCEPTED`): disable the user instead.')
   @Delete(':id')
   @HttpCode(204)

@@ -75,7 +75,7 @@ export class InvitationsService {
   /** Revokes a pending invitation: its link stops working at once. Another tenant's id is a 404. */
   async revoke(ctx: AuthzContext, id: string, req: RequestContext): Promise<void> {
     const invitation = await this.prisma.invitation.findFirst({ where: { id, tenantId: tenantOf(ctx) } });
-    if (!invitation) throw new NotFoundException('No such invitation');
+    if (!invitation) throw new NotFoundException({ message: 'No such invitation', code: 'ERR_INVITATION_NOT_FOUND' });
     this.authz.assert(ctx.principal, ctx.ability, 'delete', 'Invitation', invitation as never);
     if (invitation.acceptedAt) throw new ConflictException({ message: 'The invitation was already accepted; disable the user instead', code: 'ERR_INVITATION_ACCEPTED' });
     await this.prisma.$transaction([
