@@ -162,14 +162,12 @@ function prepareDatabase(app, dir) {
       'generator client {',
       '  provider            = "prisma-client"',
       '  output              = "../src/libs/database/src/generated/prisma"',
-      '  engineType          = "client"',
       `  moduleFormat        = "${esm ? 'esm' : 'cjs'}"`,
       `  importFileExtension = "${esm ? 'js' : ''}"`,
       '}',
       '',
       'datasource db {',
       '  provider = "postgresql"',
-      '  url      = env("DATABASE_URL")',
       '}',
       '',
       'model Note {',
@@ -180,7 +178,7 @@ function prepareDatabase(app, dir) {
       '',
     ].join('\n'),
   );
-  // Step 6: the README's prisma.config.ts, which keeps the CLI off downloaded engines.
+  // Step 6: the README's prisma.config.ts, which keeps the CLI from downloading its schema engine.
   const prismaConfig = [...copySection('database').matchAll(/```ts\n([\s\S]*?)```/g)]
     .map((m) => m[1].replace(/^ {3}/gm, ''))
     .find((block) => block.includes('defineConfig('));

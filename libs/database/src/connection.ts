@@ -158,8 +158,8 @@ async function openEmbedded(dir: string): Promise<DatabaseConnection> {
   });
   return {
     kind: 'embedded',
-    // The adapter's types name driver-adapter-utils 6.10 while the client is
-    // 6.19; the runtime contract is the same (TOOLCHAIN.md).
+    // pglite-prisma-adapter 0.7 is built on driver-adapter-utils 7.2 while the
+    // client is 7.10; the driver adapter contract is the same.
     adapter: new PrismaPGlite(db),
     // One process owns the folder (see embedded-registry.ts); within it, a
     // promise chain per folder serialises the holders.
