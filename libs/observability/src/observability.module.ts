@@ -29,9 +29,22 @@ import { type ResolvedObservabilityOptions, validateObservabilityOptions } from 
 import { installRequestContext } from './request-context.js';
 import { type BindRequestContext, createRequestLogger, createRootLogger, toLoggerParams } from './request-logging.js';
 
-/** Runs the rest of the request with `reqId` bound to nestjs-pino's context (`PinoLogger`, Nest's `Logger`). */
-function bindRequestContext(pinoLogger: PinoLogger): BindRequestContext {
-  return (next, bindings) => pinoLogger.runInContext(next, { bindings });
+type RunInContext = (fn: () => void, options: { bindings: Record<string, unknown> }) => unknown;
+
+/**
+ * Runs the rest of the request with `reqId` bound to nestjs-pino's context (`PinoLogger`, Nest's `Logger`):
+ * nestjs-pino 5's `runInContext`; on nestjs-pino 4 (the Nest 11 line), which has none, its `storage` module, the
+ * AsyncLocalStorage its own request middleware fills the same way.
+ */
+function bindRequestContext(pinoLogger: PinoLogger, root: PinoInstance): BindRequestContext {
+  const runInContext = (pinoLogger as unknown as { runInContext?: RunInContext }).runInContext;
+  if (typeof runInContext === 'function') return (next, bindings) => void runInContext.call(pinoLogger, next, { bindings });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { storage, Store } = require('nestjs-pino/storage') as {
+    storage: { run(store: unknown, fn: () => void): void };
+    Store: new (logger: PinoInstance) => unknown;
+  };
+  return (next, bindings) => storage.run(new Store(root.child(bindings)), next);
 }
 
 interface FastifyOnRequest {
@@ -81,7 +94,7 @@ class RequestContextInstaller implements OnModuleInit {
     if (!adapter) return;
     try {
       installRequestContext(adapter);
-      if (adapter.getType() === 'fastify') installFastifyRequestLog(adapter.getInstance() as FastifyOnRequest, createRequestLogger(this.root, bindRequestContext(this.pinoLogger)));
+      if (adapter.getType() === 'fastify') installFastifyRequestLog(adapter.getInstance() as FastifyOnRequest, createRequestLogger(this.root, bindRequestContext(this.pinoLogger, this.root)));
     } catch (error) {
       new Logger('Observability').warn(
         `request logs and metrics may lack principal and route: ${error instanceof Error ? error.message : String(error)}`,
@@ -149,7 +162,7 @@ export class ObservabilityModule extends ObservabilityConfigurableModule impleme
    */
   configure(consumer: MiddlewareConsumer): void {
     if (this.adapterHost.httpAdapter?.getType() === 'fastify') return;
-    consumer.apply(createRequestLogger(this.root, bindRequestContext(this.pinoLogger))).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+    consumer.apply(createRequestLogger(this.root, bindRequestContext(this.pinoLogger, this.root))).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
