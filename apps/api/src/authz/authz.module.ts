@@ -53,14 +53,14 @@ const authzLib = AuthzLibModule.forRootAsync({
         // tenant, the viewer's rules narrowed by its scopes. It owns nothing.
         const tenantId = req.user.attributes.tid;
         if (!tenantId) return null;
-        return { id: req.user.sub, role: 'viewer', attributes: { tenantId, department: '' }, scopes: req.user.scopes, address: req.ip, requestId: typeof req.id === 'string' ? req.id : undefined };
+        return { id: req.user.sub, role: 'viewer', attributes: { tenantId, department: '', operator: 'false' }, scopes: req.user.scopes, address: req.ip, requestId: typeof req.id === 'string' ? req.id : undefined };
       }
       const user = await principals.get(req.user.sub);
       if (!user || user.status !== 'active') return null;
       return {
         id: user.id,
         role: user.role,
-        attributes: { tenantId: user.tenantId, department: user.department },
+        attributes: { tenantId: user.tenantId, department: user.department, operator: user.tenantOperator ? 'true' : 'false' },
         // API keys and external tokens are narrowed to their scopes (never
         // beyond the role); a first-party session (a password login) acts with the whole role.
         scopes: req.user.method === 'api-key' || req.user.method === 'oidc' ? req.user.scopes : undefined,
