@@ -13,6 +13,8 @@ import { AuthzController } from './authz.controller';
 import { PoliciesService } from './policies.service';
 import { PrismaPolicyStore } from './prisma-policy.store';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const authzLib = AuthzLibModule.forRootAsync({
   inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, PrincipalCache],
   useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents, principals: PrincipalCache) => ({
@@ -24,6 +26,8 @@ const authzLib = AuthzLibModule.forRootAsync({
           outcome: 'denied',
           actorId: d.principalId,
           actorType: 'user',
+          // Filed under the principal's tenant, so that the tenant's own admin sees it in the audit search.
+          tenantId: UUID.test(d.attributes?.tenantId ?? '') ? d.attributes?.tenantId : undefined,
           target: { type: d.subject.slice(0, 32), id: d.subjectId },
           details: { action: d.action, reason: d.reason, role: d.role },
           alertKey: d.principalId,

@@ -53,6 +53,7 @@ export class OperatorOnlyGuard implements CanActivate {
         at: new Date(),
         requestId: principal.requestId,
         address: principal.address,
+        attributes: principal.attributes,
       });
     }
     throw new ForbiddenException({ message: OPERATOR_ONLY_REASON, code: OPERATOR_ONLY_CODE });
