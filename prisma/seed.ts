@@ -15,9 +15,11 @@ export const DEMO_USERS = [
   { email: 'mallory@example.com', displayName: 'Mallory Editor', role: 'editor', department: 'engineering', tenant: 'globex', phone: '+15550199' },
 ] as const;
 
+// Acme runs the service (its admins manage the shared role policies and read every tenant's audit events); Globex
+// is a customer tenant, as a signed-up one would be.
 const TENANTS = [
-  { slug: 'acme', name: 'Acme Corporation' },
-  { slug: 'globex', name: 'Globex Inc.' },
+  { slug: 'acme', name: 'Acme Corporation', operator: true },
+  { slug: 'globex', name: 'Globex Inc.', operator: false },
 ] as const;
 
 // Fixed ids so that running the seed again finds the same rows.
@@ -63,6 +65,8 @@ export async function seedDemo(client: PrismaClient, env: Record<string, string 
     const existing = await prisma.tenant.findUnique({ where: { slug: t.slug } });
     const row = existing ?? (await prisma.tenant.create({ data: t }));
     if (!existing) report.tenants += 1;
+    // The operator migration marked every tenant that existed as an operator; the demo's customer tenant is not one.
+    else if (existing.operator !== t.operator) await prisma.tenant.update({ where: { id: existing.id }, data: { operator: t.operator } });
     tenantIds.set(t.slug, row.id);
   }
   const missing = [];

@@ -95,7 +95,7 @@ export function lintProductionConfig(file: Record<string, string>, outer: Record
  * that carry reset and invitation tokens are https; mail leaves through SMTP, not the development outbox.
  */
 function lintAccounts(env: Record<string, string | undefined>, deferred: string[], error: Report, info: Note): void {
-  if (env.SIGNUP === 'open') error('SIGNUP', 'open: anyone can create a tenant and its admin account, and the admin role also reads every tenant\'s audit events and the shared role policies (docs/accounts.md); use invite (the production default) or off');
+  if (env.SIGNUP === 'open') error('SIGNUP', 'open: anyone can create a tenant and its admin account; use invite (the production default) or off, unless self-service sign-up is the product');
   if (env.APP_URL !== undefined && !deferred.includes('APP_URL') && !https(env.APP_URL)) error('APP_URL', 'must be an https:// URL in production: the links in mails carry reset and invitation tokens');
   if (env.APP_URL === undefined) info('APP_URL unset: the links in mails point at http://localhost:<PORT>', 'APP_URL');
   if (env.SMTP_URL === undefined) info('SMTP_URL unset: account mails are written to the outbox folder (MAIL_OUTBOX_DIR), not sent', 'SMTP_URL');

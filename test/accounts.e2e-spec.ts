@@ -433,6 +433,67 @@ describe('accounts: sign-up, verification, invitations, password reset (e2e)', (
     });
   });
 
+  describe('a signed-up tenant is not an operator tenant', () => {
+    type Event = { action: string; actorId: string | null; tenantId: string | null; details: Record<string, unknown> };
+    const auditPage = async (token: string, since: string) => {
+      const res = await call(api.url, 'GET', `/v1/audit-events?from=${encodeURIComponent(since)}&limit=200`, { token });
+      expect(res.status).toBe(200);
+      return res.body.items as Event[];
+    };
+
+    it('its admin is refused the shared role policies (403 ERR_OPERATOR_ONLY, audited) and reads only its own tenant’s audit events', async () => {
+      const since = new Date(Date.now() - 1000).toISOString();
+      const prisma = api.app.get(PrismaService);
+      // An operator's event in the window: the acme admin's login, with its address and user agent.
+      const acme = await login(api.url, 'admin@example.com');
+      const acmeAdminId = (await prisma.user.findUniqueOrThrow({ where: { email: 'admin@example.com' } })).id;
+      const email = fresh('stranger');
+      await signup(email);
+      expect((await post('/v1/auth/email/verify', { token: tokenOf(await mailTo(email, /Verify/)) })).status).toBe(204);
+      const stranger = await login(api.url, email, 'a-Long-enough-passphrase');
+      const me = await prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true, role: true, tenantId: true, tenant: { select: { operator: true } } } });
+      expect([me.role, me.tenant.operator]).toEqual(['admin', false]);
+
+      const before = await call(api.url, 'GET', '/v1/policies', { token: acme.accessToken });
+      expect(before.status).toBe(200);
+      const viewerBefore = (before.body as { role: string }[]).find((p) => p.role === 'viewer');
+
+      const list = await call(api.url, 'GET', '/v1/policies', { token: stranger.accessToken });
+      expect([list.status, list.body.code]).toEqual([403, 'ERR_OPERATOR_ONLY']);
+      expect(list.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      // The escalation the reviewer showed: the viewer policy is every tenant's.
+      const replace = await call(api.url, 'PUT', '/v1/policies/viewer', { token: stranger.accessToken, body: { rules: [{ action: 'manage', subject: ['Document', 'User'] }] } });
+      expect([replace.status, replace.body.code]).toEqual([403, 'ERR_OPERATOR_ONLY']);
+      const after = await call(api.url, 'GET', '/v1/policies', { token: acme.accessToken });
+      expect((after.body as { role: string }[]).find((p) => p.role === 'viewer')).toEqual(viewerBefore);
+      const explained = await call(api.url, 'GET', '/v1/authz/explain?action=update&subject=Policy', { token: stranger.accessToken });
+      expect(explained.status).toBe(200);
+      expect(explained.body).toMatchObject({ allowed: false, rule: null });
+      expect(explained.body.reason).toMatch(/operator tenant/);
+      // Within its own tenant it is still the admin: its users.
+      expect((await call(api.url, 'GET', '/v1/users', { token: stranger.accessToken })).status).toBe(200);
+
+      await settle();
+      await api.app.get(AuditTrail).flush();
+      const own = await auditPage(stranger.accessToken, since);
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.filter((e) => e.tenantId !== me.tenantId)).toEqual([]);
+      expect(own.filter((e) => e.actorId === acmeAdminId)).toEqual([]);
+      const actions = own.filter((e) => e.actorId === me.id).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['account.signup', 'account.email-verify', 'auth.login', 'authz.denied']));
+      const denials = own.filter((e) => e.action === 'authz.denied');
+      expect(denials.map((e) => e.details.action).sort()).toEqual(['read', 'update']);
+      // A filter on another tenant's actor finds nothing, rather than the acme admin's events.
+      const probe = await call(api.url, 'GET', `/v1/audit-events?actor=${acmeAdminId}&limit=200`, { token: stranger.accessToken });
+      expect([probe.status, probe.body.items]).toEqual([200, []]);
+
+      // The operator's admin still reads every tenant's events, the stranger's included.
+      const all = await auditPage(acme.accessToken, since);
+      expect(all.some((e) => e.actorId === acmeAdminId && e.action === 'auth.login')).toBe(true);
+      expect(all.some((e) => e.actorId === me.id && e.action === 'account.signup')).toBe(true);
+    });
+  });
+
   describe('no enumeration: the same status, body and time for known and unknown addresses', () => {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const timed = async (path: string, body: object) => {

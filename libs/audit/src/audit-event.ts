@@ -69,7 +69,8 @@ export interface AuditEventRecord {
 export type NormalizedAuditEvent = Required<Omit<AuditEventInput, 'details'>> & { details: AuditDetails };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID, any case (tenant ids). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Column widths of `audit_events`, in characters. */

@@ -30,6 +30,7 @@ export class MemoryAuditStore implements AuditStore {
     const q = validateSearchQuery(query);
     const from = q.from?.toISOString();
     const to = q.to?.toISOString();
+    const tenantId = q.tenantId?.toLowerCase();
     const items: AuditEventRecord[] = [];
     for (let i = Math.min(this.records.length, (q.cursor ?? Infinity) - 1) - 1; i >= 0 && items.length <= q.limit; i -= 1) {
       const r = this.records[i];
@@ -37,6 +38,7 @@ export class MemoryAuditStore implements AuditStore {
       if (q.action !== undefined && r.action !== q.action) continue;
       if (q.outcome !== undefined && r.outcome !== q.outcome) continue;
       if (q.actorId !== undefined && r.actorId !== q.actorId) continue;
+      if (tenantId !== undefined && r.tenantId !== tenantId) continue;
       // ISO strings with milliseconds in UTC sort as the times they name.
       if (from !== undefined && r.occurredAt < from) continue;
       if (to !== undefined && r.occurredAt >= to) continue;

@@ -348,4 +348,18 @@ describe.each<[string, () => Promise<SearchableStore>]>([
   ])('refuses %j with ERR_AUDIT_QUERY naming "%s"', async (query, field) => {
     await expect(store.search(query as never)).rejects.toMatchObject({ code: 'ERR_AUDIT_QUERY', message: expect.stringContaining(`"${field}"`) });
   });
+
+  // Last: it appends events of another tenant and without one (seq 31 to 36).
+  it('filters by tenant in the query: full pages, cursors that skip no event of the tenant, nothing of another', async () => {
+    const other = 'b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a22';
+    await store.appendBatch(events(6, 30).map((e, i) => ({ ...e, tenantId: i % 2 ? other : null })));
+    const first = await store.search({ tenantId: other, limit: 2 });
+    expect(first.items.map((r) => r.seq)).toEqual([36, 34]);
+    const second = await store.search({ tenantId: other, limit: 2, cursor: first.nextCursor as number });
+    expect([second.items.map((r) => r.seq), second.nextCursor]).toEqual([[32], null]);
+    // Any case; a full page of the first tenant's events although the six newest are not theirs.
+    const own = await store.search({ tenantId: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', limit: 5 });
+    expect(own.items.map((r) => r.seq)).toEqual([30, 29, 28, 27, 26]);
+    await expect(store.search({ tenantId: "' OR 1=1 --", limit: 5 })).rejects.toMatchObject({ code: 'ERR_AUDIT_QUERY', message: expect.stringContaining('"tenantId"') });
+  });
 });

@@ -138,6 +138,7 @@ export class SqlAuditStore implements AuditStore {
     if (q.action !== undefined) filter((p) => `action = ${p}`, q.action);
     if (q.outcome !== undefined) filter((p) => `outcome = ${p}`, q.outcome);
     if (q.actorId !== undefined) filter((p) => `actor_id = ${p}`, q.actorId);
+    if (q.tenantId !== undefined) filter((p) => `tenant_id = ${p}::uuid`, q.tenantId.toLowerCase());
     if (q.from !== undefined) filter((p) => `occurred_at >= ${p}::timestamptz`, q.from.toISOString());
     if (q.to !== undefined) filter((p) => `occurred_at < ${p}::timestamptz`, q.to.toISOString());
     if (q.cursor !== undefined) filter((p) => `seq < ${p}::bigint`, String(q.cursor));

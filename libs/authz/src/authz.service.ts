@@ -177,6 +177,7 @@ export class AuthzService implements OnModuleInit, OnModuleDestroy {
       at: new Date(),
       requestId: principal.requestId,
       address: principal.address,
+      attributes: principal.attributes,
     });
     throw new AuthzDeniedException(reason);
   }

@@ -92,6 +92,7 @@ export class PoliciesGuard implements CanActivate {
           at: new Date(),
           requestId: principal.requestId,
           address: principal.address,
+          attributes: principal.attributes,
         });
         throw new AuthzDeniedException(reason);
       }

@@ -12,6 +12,8 @@ export interface AuthzDenial {
   /** The request that was refused, and where it came from. */
   requestId?: string;
   address?: string;
+  /** The principal's attributes (its tenant, say), so that the sink can file the denial where it belongs. */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 /** Where denials go; the audit lib implements it. */

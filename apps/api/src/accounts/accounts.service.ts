@@ -120,7 +120,9 @@ export class AccountsService {
     // Only a pending account: a disabled one stays disabled.
     const { count } = await this.prisma.user.updateMany({ where: { id: found.userId, status: 'pending' }, data: { status: 'active' } });
     await this.principals.changed(found.userId);
-    this.events.record({ action: 'account.email-verify', outcome: 'success', actorId: found.userId, actorType: 'user', target: { type: 'user', id: found.userId }, details: { activated: count === 1 } }, req);
+    // With its tenant, so that the tenant's own admin finds it in the audit trail.
+    const user = await this.prisma.user.findUnique({ where: { id: found.userId }, select: { tenantId: true } });
+    this.events.record({ action: 'account.email-verify', outcome: 'success', actorId: found.userId, actorType: 'user', tenantId: user?.tenantId, target: { type: 'user', id: found.userId }, details: { activated: count === 1 } }, req);
   }
 
   /** A new verification link for a pending account (the older ones stop working); nothing for any other address. */

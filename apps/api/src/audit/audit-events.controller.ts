@@ -1,13 +1,15 @@
 import { IsOptionalNotNull } from '@bastion/validation';
 import { Controller, Get, Query } from '@nestjs/common';
 import { AuditStore, type AuditSearchPage, SqlAuditStore } from '@bastion/audit';
-import { CheckPolicies } from '@bastion/authz';
+import { Authz, type AuthzContext, CheckPolicies } from '@bastion/authz';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { Inject } from '@nestjs/common';
+import { isOperator } from '../authz/operator-only.guard';
+import { tenantOf } from '../authz/tenant';
 import { Authorized, Secured } from '../docs/api-docs.decorators';
 import { AuditEventPageSchema } from '../docs/response-schemas';
-import { ApiOkResponse, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** `GET /v1/audit-events` query. */
 export class AuditEventsQuery {
@@ -53,7 +55,10 @@ export class AuditEventsQuery {
   cursor?: string;
 }
 
-/** `/v1/audit-events`: the audit trail, newest first (admins). */
+/**
+ * `/v1/audit-events`: the audit trail, newest first (admins): an operator tenant's admins read every tenant's
+ * events, any other admin (a signed-up tenant's) only their own tenant's.
+ */
 @Secured('jwt')
 @Authorized()
 @Controller({ path: 'audit-events', version: '1' })
@@ -61,9 +66,17 @@ export class AuditEventsController {
   constructor(@Inject(AuditStore) private readonly store: SqlAuditStore) {}
 
   @CheckPolicies({ action: 'read', subject: 'AuditEvent' })
+  @ApiOperation({
+    summary: 'Search the audit trail (admins)',
+    description: 'An admin of an operator tenant reads every tenant\'s events; an admin of any other tenant (a signed-up one) reads only the events of their own tenant, and no event without a tenant.',
+  })
   @ApiOkResponse({ type: AuditEventPageSchema })
   @Get()
-  search(@Query() q: AuditEventsQuery): Promise<AuditSearchPage> {
-    return this.store.search({ action: q.action, outcome: q.outcome, actorId: q.actor, from: q.from, to: q.to, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
+  search(@Query() q: AuditEventsQuery, @Authz() ctx: AuthzContext): Promise<AuditSearchPage> {
+    // The audit trail holds every tenant's logins, addresses and user agents. The `admin` policy is shared by every
+    // tenant, so it cannot say "own tenant only" for some admins and not others: the tenant filter is added here, in
+    // the query (never after paging, so pages stay full and a cursor never steps over hidden events).
+    const tenantId = isOperator(ctx.principal) ? undefined : tenantOf(ctx);
+    return this.store.search({ action: q.action, outcome: q.outcome, actorId: q.actor, tenantId, from: q.from, to: q.to, limit: q.limit ?? 50, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
   }
 }

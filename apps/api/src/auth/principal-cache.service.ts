@@ -14,6 +14,8 @@ export interface CachedUser {
   status: string;
   tenantId: string;
   tenantSlug: string;
+  /** Whether the tenant is an operator tenant (its admins manage the shared policies and read every tenant's audit events). */
+  tenantOperator: boolean;
 }
 
 /**
@@ -59,10 +61,10 @@ export class PrincipalCache implements OnModuleDestroy {
   private async load(id: string): Promise<CachedUser | null> {
     const row = await this.prisma.user.findUnique({
       where: { id },
-      select: { id: true, email: true, displayName: true, role: true, department: true, status: true, tenantId: true, tenant: { select: { slug: true } } },
+      select: { id: true, email: true, displayName: true, role: true, department: true, status: true, tenantId: true, tenant: { select: { slug: true, operator: true } } },
     });
     if (!row) return null;
     const { tenant, ...user } = row;
-    return { ...user, tenantSlug: tenant.slug };
+    return { ...user, tenantSlug: tenant.slug, tenantOperator: tenant.operator };
   }
 }

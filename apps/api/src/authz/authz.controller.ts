@@ -6,10 +6,11 @@ import { PrismaService } from '@bastion/database';
 import { IsIn, IsUUID } from 'class-validator';
 import { POLICY_SCHEMA } from './demo-policy';
 import { PoliciesService, type PolicyView } from './policies.service';
+import { isOperator, OPERATOR_ONLY_REASON, OperatorOnly } from './operator-only.guard';
 import { tenantOf } from './tenant';
 import { Authorized, Secured } from '../docs/api-docs.decorators';
 import { ExplanationSchema, PolicySchema, ReplacePolicySchema } from '../docs/response-schemas';
-import { ApiBody, ApiOkResponse, ApiParam, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** `PUT /v1/policies/:role` body. The rules are checked by the policy validator, not by class-validator. */
 export class ReplacePolicyDto {
@@ -35,7 +36,8 @@ export class ExplainQuery {
 }
 
 /**
- * `/v1/policies` (admins, and changes only from the admin network) and
+ * `/v1/policies` (admins of an operator tenant, and changes only from the
+ * admin network: the role policies are shared by every tenant) and
  * `/v1/authz/explain` (anyone, about themselves).
  */
 @Secured('jwt')
@@ -49,6 +51,8 @@ export class AuthzController {
   ) {}
 
   @CheckPolicies({ action: 'read', subject: 'Policy' })
+  @OperatorOnly('read', 'Policy')
+  @ApiOperation({ summary: 'The role policies (operator tenants\' admins only)', description: 'The policies are shared by every tenant: an admin of a tenant that is not an operator tenant (a signed-up one) gets 403 `ERR_OPERATOR_ONLY`.' })
   @ApiOkResponse({ type: [PolicySchema] })
   @Get('policies')
   list(): Promise<PolicyView[]> {
@@ -56,6 +60,8 @@ export class AuthzController {
   }
 
   @CheckPolicies({ action: 'update', subject: 'Policy' })
+  @OperatorOnly('update', 'Policy')
+  @ApiOperation({ summary: 'Replace a role\'s policy (operator tenants\' admins, from the admin network)', description: 'The new version applies to every tenant: an admin of a tenant that is not an operator tenant (a signed-up one) gets 403 `ERR_OPERATOR_ONLY`, and a change from outside `ADMIN_ALLOWED_CIDRS` 403 `ERR_AUTHZ_DENIED`.' })
   @ApiOkResponse({ type: PolicySchema })
   @ApiParam({ name: 'role', enum: ['admin', 'editor', 'viewer'] })
   @ApiBody({ type: ReplacePolicySchema })
@@ -69,6 +75,8 @@ export class AuthzController {
   @ApiOkResponse({ type: ExplanationSchema })
   @Get('authz/explain')
   async explain(@Query() q: ExplainQuery, @Authz() ctx: AuthzContext) {
+    // The policy routes' operator check is not a rule of the policy data (OperatorOnlyGuard): say it here as they decide.
+    if (q.subject === 'Policy' && !isOperator(ctx.principal)) return { allowed: false, reason: OPERATOR_ONLY_REASON, rule: null };
     if (!q.id) return this.authz.explain(ctx.ability, q.action, q.subject);
     const row = await this.load(q.subject, q.id, tenantOf(ctx));
     return this.authz.explain(ctx.ability, q.action, q.subject, row);

@@ -13,6 +13,8 @@ import { AuthzController } from './authz.controller';
 import { PoliciesService } from './policies.service';
 import { PrismaPolicyStore } from './prisma-policy.store';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const authzLib = AuthzLibModule.forRootAsync({
   inject: [authzConfig.KEY, PrismaService, REDIS_CLIENT, SecurityEvents, PrincipalCache],
   useFactory: (cfg: ConfigType<typeof authzConfig>, prisma: PrismaService, redis: Redis | null, events: SecurityEvents, principals: PrincipalCache) => ({
@@ -24,6 +26,8 @@ const authzLib = AuthzLibModule.forRootAsync({
           outcome: 'denied',
           actorId: d.principalId,
           actorType: 'user',
+          // Filed under the principal's tenant, so that the tenant's own admin sees it in the audit search.
+          tenantId: UUID.test(d.attributes?.tenantId ?? '') ? d.attributes?.tenantId : undefined,
           target: { type: d.subject.slice(0, 32), id: d.subjectId },
           details: { action: d.action, reason: d.reason, role: d.role },
           alertKey: d.principalId,
@@ -53,14 +57,14 @@ const authzLib = AuthzLibModule.forRootAsync({
         // tenant, the viewer's rules narrowed by its scopes. It owns nothing.
         const tenantId = req.user.attributes.tid;
         if (!tenantId) return null;
-        return { id: req.user.sub, role: 'viewer', attributes: { tenantId, department: '' }, scopes: req.user.scopes, address: req.ip, requestId: typeof req.id === 'string' ? req.id : undefined };
+        return { id: req.user.sub, role: 'viewer', attributes: { tenantId, department: '', operator: 'false' }, scopes: req.user.scopes, address: req.ip, requestId: typeof req.id === 'string' ? req.id : undefined };
       }
       const user = await principals.get(req.user.sub);
       if (!user || user.status !== 'active') return null;
       return {
         id: user.id,
         role: user.role,
-        attributes: { tenantId: user.tenantId, department: user.department },
+        attributes: { tenantId: user.tenantId, department: user.department, operator: user.tenantOperator ? 'true' : 'false' },
         // API keys and external tokens are narrowed to their scopes (never
         // beyond the role); a first-party session (a password login) acts with the whole role.
         scopes: req.user.method === 'api-key' || req.user.method === 'oidc' ? req.user.scopes : undefined,
