@@ -176,10 +176,14 @@ describe('durable and complete revocation (e2e)', () => {
 
       // Enabled again on B: the old access and refresh tokens stay dead, a new login works.
       expect((await call(b.url, 'PATCH', `/v1/users/${bobId}`, { token: admin, body: { status: 'active' } })).status).toBe(200);
+      // B knows at once; A learns of the re-enabling by the poll (or Redis) within a second, and refuses the old
+      // token throughout: disabled until then, revoked after.
       for (const app of [a, b]) {
-        const old = await call(app.url, 'GET', '/v1/users/me', { token: bob.accessToken });
-        expect(old.status).toBe(401);
-        expect(old.body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
+        await within(1500, async () => {
+          const old = await call(app.url, 'GET', '/v1/users/me', { token: bob.accessToken });
+          expect(old.status).toBe(401);
+          return old.body.code === 'ERR_AUTH_TOKEN_REVOKED';
+        });
       }
       const refreshed = await call(a.url, 'POST', '/v1/auth/refresh', { body: { refreshToken: bob.refreshToken } });
       expect(refreshed.status).toBe(401);
