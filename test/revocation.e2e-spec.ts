@@ -4,7 +4,7 @@ import { RevocationList } from '@bastion/auth';
 import type { DatabaseConnection } from '@bastion/database';
 import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
 import { call, login } from './support/http';
-import { freePort } from './support/processes';
+import { freePort, within } from './support/processes';
 
 // Revocation is durable and complete, tried as an attacker holding a token:
 // two API instances on one database and a Redis of this file's own (a
@@ -43,16 +43,6 @@ describe('durable and complete revocation (e2e)', () => {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
     });
-  }
-
-  /** Polls `fn` until it returns true or `ms` pass; returns the time it took. */
-  async function within(ms: number, fn: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    while (Date.now() - start < ms) {
-      if (await fn()) return Date.now() - start;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`not within ${ms} ms`);
   }
 
   const ready = (app: RunningApp) => within(10_000, async () => (await call(app.url, 'GET', '/health/ready')).status === 200);

@@ -1,11 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RevocationList } from '@bastion/auth';
 import { AuditTrail } from '@bastion/audit';
 import { type DatabaseConnection, PrismaService } from '@bastion/database';
 import { baseEnv, prepareDatabase, startApi, type Env, type RunningApp } from './support/harness';
 import { call, DEMO_PASSWORD, login } from './support/http';
-import { freePort } from './support/processes';
+import { RedisServer } from '../scripts/fault-drill-services';
+import { freePort, within } from './support/processes';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -16,49 +18,13 @@ const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as 
 // on one database and a Redis of this file's own (killed, restarted empty and
 // flushed), as test/revocation.e2e-spec.ts runs them.
 describe('sessions (e2e)', () => {
-  let redisPort = 0;
-  let redis: ChildProcess | undefined;
+  let redis: RedisServer;
   let env: Env;
   let db: DatabaseConnection;
   let a: RunningApp;
   let b: RunningApp;
   let prisma: PrismaService;
   const started = new Date();
-
-  async function startRedis(): Promise<void> {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const client = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    for (let i = 0; i < 100; i++) {
-      try {
-        await client.connect();
-        await client.ping();
-        client.disconnect();
-        return;
-      } catch {
-        client.disconnect();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    throw new Error('redis-server did not start');
-  }
-
-  async function killRedis(): Promise<void> {
-    const proc = redis;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
-  }
-
-  async function within(ms: number, fn: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    while (Date.now() - start < ms) {
-      if (await fn()) return Date.now() - start;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`not within ${ms} ms`);
-  }
 
   const ready = (app: RunningApp) => within(10_000, async () => (await call(app.url, 'GET', '/health/ready')).status === 200);
 
@@ -81,9 +47,9 @@ describe('sessions (e2e)', () => {
   };
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    await startRedis();
-    env = { ...baseEnv(), REDIS_URL: `redis://127.0.0.1:${redisPort}/0`, RATE_LIMIT_AUTH_FAILURES: '1000/1m', RATE_LIMIT_LOGIN: '1000/1m', RATE_LIMIT_LOGIN_ADDRESS: '1000/1m' };
+    redis = new RedisServer(join(tmpdir(), `bastion-sessions-redis-${process.pid}.log`), await freePort());
+    await redis.start();
+    env = { ...baseEnv(), REDIS_URL: redis.url, RATE_LIMIT_AUTH_FAILURES: '1000/1m', RATE_LIMIT_LOGIN: '1000/1m', RATE_LIMIT_LOGIN_ADDRESS: '1000/1m' };
     db = await prepareDatabase(env);
     a = await startApi(env);
     b = await startApi(env);
@@ -94,7 +60,7 @@ describe('sessions (e2e)', () => {
     await a?.close();
     await b?.close();
     await db?.close();
-    await killRedis();
+    await redis?.kill();
   });
 
   it('lists the caller\'s sessions with a label, a coarse address, amr and times; marks the current one; never a token or the full address', async () => {
@@ -201,8 +167,8 @@ describe('sessions (e2e)', () => {
     await client.flushdb();
     client.disconnect();
     for (const app of [a, b]) expect((await call(app.url, 'GET', '/v1/users/me', { token: victim.accessToken })).body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
-    await killRedis();
-    await startRedis();
+    await redis.kill();
+    await redis.start();
     await ready(a);
     await ready(b);
     for (const app of [a, b]) expect((await call(app.url, 'GET', '/v1/users/me', { token: victim.accessToken })).body.code).toBe('ERR_AUTH_TOKEN_REVOKED');
@@ -219,14 +185,14 @@ describe('sessions (e2e)', () => {
     const alice = await signIn('alice@example.com', FIREFOX);
     const victim = await signIn('alice@example.com', IPHONE);
     const sid = claims(victim.accessToken).sid as string;
-    await killRedis();
+    await redis.kill();
     try {
       expect((await call(a.url, 'DELETE', `/v1/auth/sessions/${sid}`, { token: alice.accessToken })).status).toBe(204);
       // B's own state, read in its process: an HTTP request would also wait for the rate limiter's Redis.
       const took = await within(1500, async () => b.app.get(RevocationList).verdict({ sub: 'x', sessionId: sid }) === 'ERR_AUTH_TOKEN_REVOKED');
       expect(took).toBeLessThan(1500);
     } finally {
-      await startRedis();
+      await redis.start();
       await ready(a);
       await ready(b);
     }

@@ -43,6 +43,16 @@ export async function waitFor(
   throw new Error(`timed out after ${ms} ms waiting for ${what}\n${context()}`);
 }
 
+/** Polls `fn` until it returns true or `ms` pass; returns the time it took (for bounds such as "within 1 s"). */
+export async function within(ms: number, fn: () => Promise<boolean>, pollMs = 25): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await fn()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
 /** Whether something answers HTTP at `url` with `status`. */
 export async function answers(url: string, status = 200): Promise<boolean> {
   try {
